@@ -1,0 +1,73 @@
+"""What the CLI commands do, as functions returning data (no printing)."""
+
+from __future__ import annotations
+
+import os
+
+from repro.cli.output import progress_bar
+from repro.hashing import HashInfo
+from repro.project import Project, find_project
+from repro.snapshot import CheckoutResult, SnapshotResult, TreeDiff, checkout, diff_trees, snapshot
+from repro.store import FsckReport, Tree, fsck, read_tree
+from repro.store.errors import InvalidOidError
+
+__all__ = ["checkout_tree", "diff_targets", "fsck_store", "snapshot_target"]
+
+
+def snapshot_target(target: str, *, store: bool, jobs: int | None) -> SnapshotResult:
+    project = find_project()
+    with progress_bar("hashing", None) as advance:
+        return snapshot(
+            target,
+            algorithm=project.config.core.hash,
+            store=project.store() if store else None,
+            stat_cache=project.stat_cache(),
+            jobs=jobs or project.config.core.jobs,
+            progress=lambda files, _bytes: advance(files),
+        )
+
+
+def _tree_id(project: Project, text: str) -> str:
+    """``text`` as an id of the project's algorithm (``algo:hex`` accepted)."""
+    algorithm = project.config.core.hash
+    if ":" in text:
+        info = HashInfo.parse(text)
+        if info.algorithm != algorithm:
+            raise InvalidOidError(text, algorithm)
+        return info.oid
+    return project.store().validate(text.lower() if len(text) > 8 else text)
+
+
+def checkout_tree(
+    tree_id: str, dest: str, *, force: bool, link_types: list[str] | None
+) -> CheckoutResult:
+    project = find_project()
+    store = project.store()
+    tree = read_tree(store, _tree_id(project, tree_id))
+    with progress_bar("checking out", len(tree)) as advance:
+        return checkout(
+            store,
+            tree,
+            dest,
+            link_types=link_types or project.config.cache.type,
+            force=force,
+            stat_cache=project.stat_cache(),
+            progress=advance,
+        )
+
+
+def _tree_of(project: Project, target: str) -> Tree:
+    if os.path.exists(target):
+        return snapshot(target, algorithm=project.config.core.hash, stat_cache=project.stat_cache()).tree
+    return read_tree(project.store(), _tree_id(project, target))
+
+
+def diff_targets(old: str, new: str) -> TreeDiff:
+    project = find_project()
+    return diff_trees(_tree_of(project, old), _tree_of(project, new))
+
+
+def fsck_store() -> FsckReport:
+    project = find_project()
+    with progress_bar("checking", None, unit="objects") as advance:
+        return fsck(project.store(), progress=advance)

@@ -1,0 +1,227 @@
+"""The ``repro`` command. Each command parses, calls one function of the
+layers below and renders the result; heavy modules are imported inside the
+commands so that ``repro --help`` stays fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from repro import __version__
+from repro.cli import output
+
+app = typer.Typer(
+    name="repro",
+    help=(
+        "Any past pipeline run, replayed exactly, anywhere, with proof.\n\n"
+        "Exit codes: 0 success, 1 failure (the message says what to do), 2 usage error."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"repro {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """repro: pinned, replayable, verifiable pipeline runs."""
+    if debug:
+        os.environ["REPRO_DEBUG"] = "1"
+
+
+@app.command()
+def init(
+    path: Annotated[str, typer.Argument(help="Project folder.")] = ".",
+    no_scm: Annotated[bool, typer.Option("--no-scm", help="Allow a folder outside Git.")] = False,
+) -> None:
+    """Create .repro/ (config, cache, ignore entries) in a Git work tree."""
+    from repro.project import init_project
+
+    result = init_project(path, no_scm=no_scm)
+    where = result.project.repro_dir
+    if result.created:
+        output.console().print(f"Initialized repro in {where}; commit .repro/config.toml and .repro/.gitignore")
+    else:
+        output.console().print(f"repro is already initialized in {where}")
+
+
+@app.command()
+def snapshot(
+    target: Annotated[str, typer.Argument(help="A file, a folder or an fsspec URL.")],
+    no_store: Annotated[bool, typer.Option("--no-store", help="Only hash; store nothing.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Hash TARGET into a tree, store its objects and print the tree id."""
+    from repro.cli.commands import snapshot_target
+
+    result = snapshot_target(target, store=not no_store, jobs=jobs)
+    if as_json:
+        output.print_json(
+            {
+                "algorithm": result.tree.algorithm,
+                "tree": result.oid,
+                "uri": result.uri,
+                "files": result.files,
+                "bytes": result.bytes,
+                "hashed": result.hashed,
+                "reused": result.reused,
+                "stored": result.stored,
+            }
+        )
+        return
+    stored = "stored" if result.stored else "not stored"
+    output.console().print(
+        f"{result.oid}  {result.files} files, {_size(result.bytes)} "
+        f"({result.hashed} hashed, {result.reused} unchanged; {stored})"
+    )
+
+
+@app.command()
+def checkout(
+    tree: Annotated[str, typer.Argument(help="Tree id.")],
+    dest: Annotated[str, typer.Argument(help="Folder to make match the tree.")],
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Overwrite or delete files whose content is not stored.")
+    ] = False,
+    link: Annotated[
+        list[str] | None,
+        typer.Option("--link", "-l", help="Link type to try, in order (reflink, hardlink, copy)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make DEST hold exactly the files of TREE."""
+    from repro.cli.commands import checkout_tree
+
+    result = checkout_tree(tree, dest, force=force, link_types=link)
+    if as_json:
+        output.print_json(
+            {
+                "dest": result.dest,
+                "added": result.added,
+                "modified": result.modified,
+                "deleted": result.deleted,
+                "unchanged": result.unchanged,
+                "links": dict(result.links),
+            }
+        )
+        return
+    console = output.console()
+    for label, paths in (("A", result.added), ("M", result.modified), ("D", result.deleted)):
+        for path in paths[:20]:
+            console.print(f"{label} {path}")
+        if len(paths) > 20:
+            console.print(f"{label} … and {len(paths) - 20} more")
+    links = ", ".join(f"{n} {kind}" for kind, n in sorted(result.links.items())) or "nothing written"
+    console.print(
+        f"{len(result.added)} added, {len(result.modified)} modified, {len(result.deleted)} deleted, "
+        f"{result.unchanged} unchanged ({links})"
+    )
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Tree id or folder.")],
+    new: Annotated[str, typer.Argument(help="Tree id or folder.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List files added, removed or changed from OLD to NEW."""
+    from repro.cli.commands import diff_targets
+
+    change = diff_targets(old, new)
+    if as_json:
+        output.print_json(
+            {
+                "added": [e.path for e in change.added],
+                "removed": [e.path for e in change.removed],
+                "changed": [c.path for c in change.changed],
+                "unchanged": change.unchanged,
+            }
+        )
+        return
+    console = output.console()
+    for entry in change.added:
+        console.print(f"A {entry.path}")
+    for entry in change.removed:
+        console.print(f"D {entry.path}")
+    for item in change.changed:
+        console.print(f"M {item.path}")
+    console.print(
+        f"{len(change.added)} added, {len(change.removed)} removed, "
+        f"{len(change.changed)} changed, {change.unchanged} unchanged"
+    )
+
+
+@app.command()
+def fsck(as_json: JsonOption = False) -> None:
+    """Re-hash every object in the local cache; name each one that is bad."""
+    from repro.cli.commands import fsck_store
+
+    report = fsck_store()
+    if as_json:
+        output.print_json(
+            {
+                "checked": report.checked,
+                "trees": report.trees,
+                "problems": [
+                    {"oid": p.oid, "where": p.where, "reason": p.reason} for p in report.problems
+                ],
+            }
+        )
+    else:
+        for problem in report.problems:
+            output.error_console().print(f"bad: {problem}")
+        verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+        output.console().print(f"checked {report.checked} objects ({report.trees} trees): {verdict}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def run(argv: list[str] | None = None) -> Any:
+    """Entry point: a ``ReproError`` becomes one line on stderr and its exit code."""
+    from repro.errors import ReproError
+
+    try:
+        return app(args=argv, standalone_mode=True)
+    except ReproError as exc:
+        _fail(exc, str(exc), exc.exit_code)
+    except KeyboardInterrupt as exc:
+        _fail(exc, "interrupted", 130)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(exc, f"{exc.strerror or exc}{where}", 1)
+
+
+def _fail(exc: BaseException, message: str, code: int) -> None:
+    if os.environ.get("REPRO_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)

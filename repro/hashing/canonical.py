@@ -1,0 +1,53 @@
+"""Canonical JSON: one byte sequence per value, so records hash stably.
+
+Keys are sorted, separators carry no whitespace, text is UTF-8 (not
+``\\u`` escapes), floats use Python's shortest round-tripping form and
+NaN/infinity are refused, because JSON has no single spelling for them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from repro.errors import ReproError
+
+__all__ = ["CanonicalizationError", "canonical_dumps", "canonical_loads"]
+
+
+class CanonicalizationError(ReproError, ValueError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cannot serialize canonically: {reason}")
+
+
+def _check(value: Any) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CanonicalizationError(f"non-finite float {value!r}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalizationError(f"non-string key {key!r}")
+            _check(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check(item)
+
+
+def canonical_dumps(value: Any) -> bytes:
+    """Serialize ``value`` (JSON types only) to its canonical bytes."""
+    _check(value)
+    try:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise CanonicalizationError(str(exc)) from exc
+    return text.encode("utf-8")
+
+
+def canonical_loads(data: bytes) -> Any:
+    """Parse canonical (or any) JSON bytes."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CanonicalizationError(f"not JSON: {exc}") from exc

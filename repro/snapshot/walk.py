@@ -1,0 +1,110 @@
+"""Listing the files under a local path, with the errors a user can cause.
+
+Symbolic links are followed (the snapshot holds what they point at), with
+loop detection; ``.git`` and ``.repro`` folders are never part of data.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+
+from repro.snapshot.errors import (
+    BrokenSymlinkError,
+    PathNotFoundError,
+    SymlinkLoopError,
+    UnreadablePathError,
+    UnsupportedFileError,
+)
+
+__all__ = ["IGNORED_NAMES", "Listing", "list_files"]
+
+IGNORED_NAMES = frozenset({".git", ".repro"})
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Files under ``root``: ``names[i]`` is relative to ``root`` (POSIX form).
+
+    ``single`` marks a root that is itself a file; its one name is its own.
+    """
+
+    root: str
+    names: list[str]
+    single: bool = False
+
+    def absolute(self, name: str) -> str:
+        return self.root if self.single else os.path.join(self.root, name)
+
+
+def list_files(path: str) -> Listing:
+    root = os.path.abspath(path)
+    info = _stat(root)
+    if stat.S_ISREG(info.st_mode):
+        return Listing(root, [os.path.basename(root)], single=True)
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsupportedFileError(root, _kind(info.st_mode))
+    names: list[str] = []
+    _walk(root, "", {(info.st_dev, info.st_ino)}, names)
+    return Listing(root, names)
+
+
+def _stat(path: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise BrokenSymlinkError(path) from None
+        raise PathNotFoundError(path) from None
+    except PermissionError as exc:
+        raise UnreadablePathError(path) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SymlinkLoopError(path) from exc
+        raise UnreadablePathError(path, exc.strerror or str(exc)) from exc
+
+
+def _walk(directory: str, prefix: str, ancestors: set[tuple[int, int]], names: list[str]) -> None:
+    try:
+        entries = list(os.scandir(directory))
+    except PermissionError as exc:
+        raise UnreadablePathError(directory) from exc
+    except OSError as exc:
+        raise UnreadablePathError(directory, exc.strerror or str(exc)) from exc
+    for entry in entries:
+        if entry.name in IGNORED_NAMES:
+            continue
+        if entry.is_file(follow_symlinks=False):
+            names.append(prefix + entry.name)
+        elif entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, f"{prefix}{entry.name}/", ancestors, names)
+        else:
+            _visit_other(entry, prefix, ancestors, names)
+
+
+def _visit_other(
+    entry: os.DirEntry[str], prefix: str, ancestors: set[tuple[int, int]], names: list[str]
+) -> None:
+    """A symbolic link (followed) or a special file (refused)."""
+    info = _stat(entry.path)
+    if stat.S_ISREG(info.st_mode):
+        names.append(prefix + entry.name)
+    elif stat.S_ISDIR(info.st_mode):
+        key = (info.st_dev, info.st_ino)
+        if key in ancestors:
+            raise SymlinkLoopError(entry.path)
+        _walk(entry.path, f"{prefix}{entry.name}/", ancestors | {key}, names)
+    else:
+        raise UnsupportedFileError(entry.path, _kind(info.st_mode))
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"

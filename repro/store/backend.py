@@ -1,0 +1,263 @@
+"""Where store files live: a local folder (plain ``os`` calls, for speed and
+fsync) or any fsspec filesystem. The store above speaks only to this
+interface, so the same layout serves the local cache and every remote.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from typing import IO, TYPE_CHECKING
+
+from repro.store.errors import StoreWriteError
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+__all__ = ["Backend", "FsspecBackend", "LocalBackend", "PendingWrite", "open_backend"]
+
+READ_ONLY = 0o444
+
+
+class PendingWrite(ABC):
+    """A file being written whose final name is known only at the end."""
+
+    @abstractmethod
+    def write(self, chunk: bytes | memoryview) -> None: ...
+
+    @abstractmethod
+    def commit(self, path: str) -> None:
+        """Make the bytes visible at ``path`` atomically (an existing file wins)."""
+
+    @abstractmethod
+    def abort(self) -> None: ...
+
+
+class Backend(ABC):
+    """Primitives over one root folder; every path is relative to it."""
+
+    root: str
+
+    @abstractmethod
+    def exists(self, path: str) -> bool: ...
+
+    @abstractmethod
+    def read_bytes(self, path: str) -> bytes: ...
+
+    @abstractmethod
+    def read_range(self, path: str, offset: int, length: int) -> bytes: ...
+
+    @abstractmethod
+    def open_read(self, path: str) -> IO[bytes]: ...
+
+    @abstractmethod
+    def begin_write(self, directory: str) -> PendingWrite: ...
+
+    @abstractmethod
+    def listdir(self, directory: str) -> list[str]:
+        """Names in ``directory``; empty when it does not exist."""
+
+    @abstractmethod
+    def remove(self, path: str) -> None: ...
+
+    @abstractmethod
+    def size(self, path: str) -> int: ...
+
+    def local_path(self, path: str) -> str | None:
+        """A filesystem path for linking, where the backend has one."""
+        return None
+
+    def write_atomic(self, path: str, chunks: Iterable[bytes | memoryview]) -> None:
+        pending = self.begin_write(os.path.dirname(path))
+        try:
+            for chunk in chunks:
+                pending.write(chunk)
+        except BaseException:
+            pending.abort()
+            raise
+        pending.commit(path)
+
+
+def _write_error(where: str, exc: OSError) -> StoreWriteError:
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    return StoreWriteError(where, reason)
+
+
+class _LocalPendingWrite(PendingWrite):
+    def __init__(self, backend: LocalBackend, directory: str) -> None:
+        self._backend = backend
+        full_dir = backend.full(directory)
+        try:
+            os.makedirs(full_dir, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(dir=full_dir, prefix=".tmp-")
+        except OSError as exc:
+            raise _write_error(full_dir, exc) from exc
+        self._file = os.fdopen(fd, "wb", buffering=0)
+
+    def write(self, chunk: bytes | memoryview) -> None:
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            self.abort()
+            raise _write_error(self._tmp, exc) from exc
+
+    def commit(self, path: str) -> None:
+        final = self._backend.full(path)
+        try:
+            if self._backend.fsync:
+                os.fsync(self._file.fileno())
+            os.fchmod(self._file.fileno(), READ_ONLY)
+            self._file.close()
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(self._tmp, final)
+        except OSError as exc:
+            self.abort()
+            raise _write_error(final, exc) from exc
+
+    def abort(self) -> None:
+        self._file.close()
+        try:
+            os.unlink(self._tmp)
+        except FileNotFoundError:
+            pass
+
+
+class LocalBackend(Backend):
+    """A folder on this machine: temp file, fsync, chmod read-only, rename."""
+
+    def __init__(self, root: str, *, fsync: bool = True) -> None:
+        self.root = os.path.abspath(root)
+        self.fsync = fsync
+
+    def full(self, path: str) -> str:
+        return os.path.join(self.root, path)
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(self.full(path))
+
+    def read_bytes(self, path: str) -> bytes:
+        with open(self.full(path), "rb") as file:
+            return file.read()
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        with open(self.full(path), "rb") as file:
+            return os.pread(file.fileno(), length, offset)
+
+    def open_read(self, path: str) -> IO[bytes]:
+        return open(self.full(path), "rb")
+
+    def begin_write(self, directory: str) -> PendingWrite:
+        return _LocalPendingWrite(self, directory)
+
+    def listdir(self, directory: str) -> list[str]:
+        try:
+            return os.listdir(self.full(directory))
+        except FileNotFoundError:
+            return []
+
+    def remove(self, path: str) -> None:
+        try:
+            os.unlink(self.full(path))
+        except FileNotFoundError:
+            pass
+
+    def size(self, path: str) -> int:
+        return os.stat(self.full(path)).st_size
+
+    def local_path(self, path: str) -> str | None:
+        return self.full(path)
+
+
+class _FsspecPendingWrite(PendingWrite):
+    """Spools locally, then uploads in one request: object stores make a
+    single put atomic, and a temp-then-rename would cost a copy there."""
+
+    def __init__(self, backend: FsspecBackend) -> None:
+        self._backend = backend
+        self._spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)
+
+    def write(self, chunk: bytes | memoryview) -> None:
+        self._spool.write(chunk)
+
+    def commit(self, path: str) -> None:
+        fs, full = self._backend.fs, self._backend.full(path)
+        self._spool.seek(0)
+        try:
+            if not fs.exists(full):
+                fs.makedirs(fs._parent(full), exist_ok=True)
+                tmp = f"{full}.tmp-{uuid.uuid4().hex}"
+                with fs.open(tmp, "wb") as out:
+                    for block in iter(lambda: self._spool.read(8 << 20), b""):
+                        out.write(block)
+                fs.mv(tmp, full)
+        except OSError as exc:
+            raise _write_error(full, exc) from exc
+        finally:
+            self._spool.close()
+
+    def abort(self) -> None:
+        self._spool.close()
+
+
+class FsspecBackend(Backend):
+    def __init__(self, fs: AbstractFileSystem, root: str) -> None:
+        self.fs = fs
+        self.root = root.rstrip("/")
+
+    def full(self, path: str) -> str:
+        return f"{self.root}/{path}" if path else self.root
+
+    def exists(self, path: str) -> bool:
+        return bool(self.fs.exists(self.full(path)))
+
+    def read_bytes(self, path: str) -> bytes:
+        return bytes(self.fs.cat_file(self.full(path)))
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        return bytes(self.fs.cat_file(self.full(path), start=offset, end=offset + length))
+
+    def open_read(self, path: str) -> IO[bytes]:
+        file: IO[bytes] = self.fs.open(self.full(path), "rb")
+        return file
+
+    def begin_write(self, directory: str) -> PendingWrite:
+        return _FsspecPendingWrite(self)
+
+    def listdir(self, directory: str) -> list[str]:
+        full = self.full(directory)
+        try:
+            listing = self.fs.ls(full, detail=False)
+        except FileNotFoundError:
+            return []
+        return [str(entry).rstrip("/").rsplit("/", 1)[-1] for entry in listing]
+
+    def remove(self, path: str) -> None:
+        try:
+            self.fs.rm_file(self.full(path))
+        except FileNotFoundError:
+            pass
+
+    def size(self, path: str) -> int:
+        return int(self.fs.size(self.full(path)))
+
+
+def open_backend(url: str, *, fsync: bool = True) -> Backend:
+    """A backend for a local path or any fsspec URL."""
+    if "://" not in url or url.startswith("file://"):
+        return LocalBackend(url.removeprefix("file://"), fsync=fsync)
+    from repro.store.fs import is_local, resolve
+
+    fs, path = resolve(url)
+    if is_local(fs):
+        return LocalBackend(path, fsync=fsync)
+    return FsspecBackend(fs, path)
+
+
+def iter_chunks(file: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    return iter(lambda: file.read(size), b"")

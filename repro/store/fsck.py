@@ -1,0 +1,104 @@
+"""fsck: re-hash every object and name each that is wrong or missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from repro.errors import ReproError
+from repro.store.objects import ObjectStore
+from repro.store.pack import PackIndex
+from repro.store.tree import Tree
+from repro.store.trees import is_tree_bytes
+
+__all__ = ["FsckProblem", "FsckReport", "fsck"]
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class FsckProblem:
+    where: str
+    reason: str
+    oid: str | None = None
+
+    def __str__(self) -> str:
+        subject = f"object {self.oid} ({self.where})" if self.oid else self.where
+        return f"{subject}: {self.reason}"
+
+
+@dataclass
+class FsckReport:
+    checked: int = 0
+    trees: int = 0
+    problems: list[FsckProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def fsck(store: ObjectStore, progress: Progress | None = None) -> FsckReport:
+    report = FsckReport()
+    trees: list[tuple[str, bytes]] = []
+    for oid in store.iter_loose():
+        _check_object(store, report, oid, store.backend.read_bytes(store.loose_path(oid)), trees)
+        _tick(progress)
+    for index in store.packs():
+        _check_pack(store, report, index, trees, progress)
+    for pack_id in store.orphan_packs():
+        report.problems.append(FsckProblem(f"packs/{pack_id}.pack", "no index: interrupted write"))
+    for oid, data in trees:
+        _check_tree(store, report, oid, data)
+    return report
+
+
+def _tick(progress: Progress | None) -> None:
+    if progress is not None:
+        progress(1)
+
+
+def _check_object(
+    store: ObjectStore, report: FsckReport, oid: str, data: bytes, trees: list[tuple[str, bytes]]
+) -> None:
+    report.checked += 1
+    actual = store.algorithm.hexdigest(data)
+    if actual != oid:
+        where = store.loose_path(oid)
+        report.problems.append(FsckProblem(where, f"content hashes to {actual}", oid))
+    elif is_tree_bytes(data):
+        trees.append((oid, data))
+
+
+def _check_pack(
+    store: ObjectStore,
+    report: FsckReport,
+    index: PackIndex,
+    trees: list[tuple[str, bytes]],
+    progress: Progress | None,
+) -> None:
+    path = f"packs/{index.pack_id}.pack"
+    try:
+        pack = store.backend.read_bytes(path)
+    except FileNotFoundError:
+        report.problems.append(FsckProblem(path, "pack file missing"))
+        return
+    for oid, location in index:
+        chunk = pack[location.offset : location.offset + location.length]
+        if len(chunk) != location.length:
+            report.problems.append(FsckProblem(path, "truncated in the pack", oid))
+        else:
+            _check_object(store, report, oid, chunk, trees)
+        _tick(progress)
+
+
+def _check_tree(store: ObjectStore, report: FsckReport, oid: str, data: bytes) -> None:
+    report.trees += 1
+    try:
+        tree = Tree.from_bytes(data, oid)
+    except ReproError as exc:
+        report.problems.append(FsckProblem("tree", str(exc), oid))
+        return
+    missing = store.missing(entry.oid for entry in tree.entries)
+    for blob in sorted(missing):
+        report.problems.append(FsckProblem("tree", f"lists blob {blob}, which is missing", oid))

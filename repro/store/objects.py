@@ -1,0 +1,281 @@
+"""The content-addressed object store: it is handed ids and bytes, never paths.
+
+Layout under the store root (one root per hash algorithm, so that ids of
+different algorithms never share a namespace)::
+
+    objects/ab/cdef...   loose objects, one file each (large ones)
+    packs/<id>.pack      small objects back to back
+    packs/<id>.idx       their sorted index
+
+Every write is atomic and idempotent; nothing is rewritten in place. A tree
+is written only after all its blobs, so a tree in the store implies its
+blobs are there too (fsck checks it), and an unchanged snapshot needs to
+look up only its tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from repro.hashing import Algorithm, get_algorithm
+from repro.store.backend import Backend, iter_chunks
+from repro.store.errors import CorruptObjectError, InvalidOidError, ObjectNotFoundError
+from repro.store.pack import PACK_DIR, PackIndex, PackLocation, PackWriter
+
+__all__ = ["DEFAULT_PACK_SIZE", "DEFAULT_PACK_THRESHOLD", "Batch", "LooseLocation", "ObjectStore"]
+
+DEFAULT_PACK_THRESHOLD = 1 << 20
+DEFAULT_PACK_SIZE = 128 << 20
+OBJECTS_DIR = "objects"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class LooseLocation:
+    path: str
+
+
+Location = LooseLocation | PackLocation
+
+
+class ObjectStore:
+    def __init__(
+        self,
+        backend: Backend,
+        algorithm: str | Algorithm,
+        *,
+        pack_threshold: int = DEFAULT_PACK_THRESHOLD,
+        pack_size: int = DEFAULT_PACK_SIZE,
+    ) -> None:
+        self.backend = backend
+        self.algorithm = algorithm if isinstance(algorithm, Algorithm) else get_algorithm(algorithm)
+        self.pack_threshold = pack_threshold
+        self.pack_size = pack_size
+        self._packs: list[PackIndex] | None = None
+
+    def __repr__(self) -> str:
+        return f"ObjectStore({self.backend.root!r}, {self.algorithm.name!r})"
+
+    # ids and places
+
+    def validate(self, oid: str) -> str:
+        """``oid`` itself, once it is known to be a well-formed id."""
+        if not isinstance(oid, str) or not self.algorithm.is_valid_oid(oid):
+            raise InvalidOidError(str(oid), self.algorithm.name)
+        return oid
+
+    def loose_path(self, oid: str) -> str:
+        self.validate(oid)
+        return f"{OBJECTS_DIR}/{oid[:2]}/{oid[2:]}"
+
+    def packs(self) -> list[PackIndex]:
+        if self._packs is None:
+            names = sorted(n for n in self.backend.listdir(PACK_DIR) if n.endswith(".idx"))
+            self._packs = [self._load_index(name.removesuffix(".idx")) for name in names]
+        return self._packs
+
+    def _load_index(self, pack_id: str) -> PackIndex:
+        return PackIndex(pack_id, self.backend.read_bytes(f"{PACK_DIR}/{pack_id}.idx"))
+
+    def refresh(self) -> None:
+        """Forget the pack indexes read so far (another writer may have added some)."""
+        self._packs = None
+
+    def add_pack(self, pack_id: str) -> None:
+        """Make a pack this process has just committed visible to reads."""
+        if self._packs is not None:
+            self._packs.append(self._load_index(pack_id))
+
+    def _find_packed(self, oid: str) -> PackLocation | None:
+        for index in self.packs():
+            location = index.find(oid)
+            if location is not None:
+                return location
+        return None
+
+    def locate(self, oid: str) -> Location:
+        path = self.loose_path(oid)
+        if self.backend.exists(path):
+            return LooseLocation(path)
+        location = self._find_packed(oid)
+        if location is None:
+            self.refresh()
+            location = self._find_packed(oid)
+        if location is None:
+            raise ObjectNotFoundError(oid, self.backend.root)
+        return location
+
+    def exists(self, oid: str) -> bool:
+        return self.backend.exists(self.loose_path(oid)) or self._find_packed(oid) is not None
+
+    def missing(self, oids: Iterable[str]) -> set[str]:
+        return {oid for oid in oids if not self.exists(oid)}
+
+    def is_packed(self, oid: str) -> bool:
+        return self._find_packed(self.validate(oid)) is not None
+
+    # reading
+
+    def read(self, oid: str, *, verify: bool = True) -> bytes:
+        location = self.locate(oid)
+        if isinstance(location, LooseLocation):
+            data = self.backend.read_bytes(location.path)
+        else:
+            data = self.backend.read_range(location.pack_path, location.offset, location.length)
+        if verify:
+            self.check(oid, data, location)
+        return data
+
+    def check(self, oid: str, data: bytes | memoryview, location: Location | None = None) -> None:
+        actual = self.algorithm.hexdigest(data)
+        if actual != oid:
+            raise CorruptObjectError(oid, actual, _describe(location))
+
+    def read_chunks(self, oid: str, *, verify: bool = True) -> Iterator[bytes]:
+        """The object's bytes in chunks; with ``verify``, the last step raises
+        ``CorruptObjectError`` if they do not hash to ``oid``, so a caller
+        writing them must do so to a temp file it can discard."""
+        location = self.locate(oid)
+        if isinstance(location, PackLocation):
+            yield self.read(oid, verify=verify)
+            return
+        hasher = self.algorithm.new()
+        with self.backend.open_read(location.path) as file:
+            for chunk in iter_chunks(file, _CHUNK):
+                if verify:
+                    hasher.update(chunk)
+                yield chunk
+        if verify and hasher.hexdigest() != oid:
+            raise CorruptObjectError(oid, hasher.hexdigest(), location.path)
+
+    def local_path(self, oid: str) -> str | None:
+        """The loose object's file, for hard links and reflinks; None if packed."""
+        location = self.locate(oid)
+        if isinstance(location, LooseLocation):
+            return self.backend.local_path(location.path)
+        return None
+
+    # writing
+
+    def write(self, data: bytes) -> str:
+        """Store ``data`` as its own object (loose) and return its id."""
+        oid = self.algorithm.hexdigest(data)
+        if not self.exists(oid):
+            self.backend.write_atomic(self.loose_path(oid), [data])
+        return oid
+
+    def write_stream(self, chunks: Iterable[bytes]) -> str:
+        """Store a stream too large for memory, hashing it as it is written."""
+        hasher = self.algorithm.new()
+        pending = self.backend.begin_write(OBJECTS_DIR)
+        try:
+            for chunk in chunks:
+                hasher.update(chunk)
+                pending.write(chunk)
+        except BaseException:
+            pending.abort()
+            raise
+        oid = hasher.hexdigest()
+        if self.backend.exists(self.loose_path(oid)):
+            pending.abort()
+        else:
+            pending.commit(self.loose_path(oid))
+        return oid
+
+    def add_file(self, path: str) -> str:
+        with open(path, "rb") as file:
+            return self.write_stream(iter_chunks(file, _CHUNK))
+
+    def batch(self) -> Batch:
+        return Batch(self)
+
+    # listing
+
+    def iter_loose(self) -> Iterator[str]:
+        for prefix in sorted(self.backend.listdir(OBJECTS_DIR)):
+            for rest in sorted(self.backend.listdir(f"{OBJECTS_DIR}/{prefix}")):
+                oid = prefix + rest
+                if self.algorithm.is_valid_oid(oid):
+                    yield oid
+
+    def iter_packed(self) -> Iterator[tuple[str, PackLocation]]:
+        for index in self.packs():
+            yield from index
+
+    def orphan_packs(self) -> list[str]:
+        """Pack files with no index: writes that were interrupted."""
+        names = self.backend.listdir(PACK_DIR)
+        indexed = {n.removesuffix(".idx") for n in names if n.endswith(".idx")}
+        packs = {n.removesuffix(".pack") for n in names if n.endswith(".pack")}
+        return sorted(packs - indexed)
+
+
+def _describe(location: Location | None) -> str:
+    if isinstance(location, PackLocation):
+        return f"in {location.pack_path} at offset {location.offset}"
+    if isinstance(location, LooseLocation):
+        return location.path
+    return "as read"
+
+
+class Batch:
+    """Writes many objects at once: small ones into packs, large ones loose.
+
+    Use as a context manager; packs become visible when it closes without
+    an error (or when a pack fills up), never half-written.
+    """
+
+    def __init__(self, store: ObjectStore) -> None:
+        self._store = store
+        self._writer: PackWriter | None = None
+        self.pack_ids: list[str] = []
+        self.written = 0
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.close()
+        elif self._writer is not None:
+            self._writer.abort()
+
+    def add(self, data: bytes | memoryview) -> str:
+        oid = self._store.algorithm.hexdigest(data)
+        self.add_known(oid, data)
+        return oid
+
+    def add_known(self, oid: str, data: bytes | memoryview) -> None:
+        """Add ``data`` whose id the caller has just computed from it."""
+        store = self._store
+        if len(data) >= store.pack_threshold:
+            if not store.backend.exists(store.loose_path(oid)):
+                store.backend.write_atomic(store.loose_path(oid), [data])
+                self.written += 1
+            return
+        writer = self._writer
+        if (writer is not None and oid in writer) or store._find_packed(oid) is not None:
+            return
+        if writer is None:
+            writer = self._writer = PackWriter(store.backend, store.algorithm)
+        writer.add(oid, data)
+        self.written += 1
+        if writer.size >= store.pack_size:
+            self._flush()
+
+    def add_stream(self, file: IO[bytes]) -> str:
+        """Add an object read from ``file`` of any size."""
+        return self._store.write_stream(iter_chunks(file, _CHUNK))
+
+    def _flush(self) -> None:
+        if self._writer is not None:
+            pack_id = self._writer.finish()
+            self._writer = None
+            if pack_id is not None:
+                self.pack_ids.append(pack_id)
+                self._store.add_pack(pack_id)
+
+    def close(self) -> None:
+        self._flush()

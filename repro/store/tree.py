@@ -1,0 +1,122 @@
+"""Trees: the flat, canonical manifest of a folder (like a DVC ``.dir``).
+
+A tree lists every file by relative POSIX path with its blob id, size and
+executable bit, sorted by path, so its id depends only on the content and
+never on the order files were listed in. Paths are validated when a tree is
+built or read, so a tree from an untrusted remote cannot name a file outside
+the folder it is checked out into.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from repro.errors import ReproError
+from repro.hashing import canonical_loads, get_algorithm
+
+__all__ = ["TREE_FORMAT", "InvalidTreeError", "Tree", "TreeEntry"]
+
+TREE_FORMAT = "repro.tree/v1"
+
+
+class InvalidTreeError(ReproError, ValueError):
+    def __init__(self, reason: str, oid: str | None = None) -> None:
+        self.reason = reason
+        self.oid = oid
+        where = f"object {oid} " if oid else ""
+        super().__init__(f"{where}is not a valid tree: {reason}")
+
+
+@dataclass(frozen=True, order=True)
+class TreeEntry:
+    path: str
+    oid: str
+    size: int
+    executable: bool = False
+
+
+def check_path(path: str) -> None:
+    if not path or path.startswith("/") or "\x00" in path:
+        raise InvalidTreeError(f"bad path {path!r}")
+    if any(part in _FORBIDDEN_PARTS for part in path.split("/")):
+        raise InvalidTreeError(f"bad path {path!r}")
+
+
+# ".git" and ".repro" too: a checkout must never write hooks or config there.
+_FORBIDDEN_PARTS = frozenset({"", ".", "..", ".git", ".repro"})
+
+
+@dataclass(frozen=True)
+class Tree:
+    algorithm: str
+    entries: tuple[TreeEntry, ...]
+
+    @classmethod
+    def build(cls, algorithm: str, entries: Iterable[TreeEntry], *, check: bool = True) -> Tree:
+        """A tree of ``entries`` in any order. ``check=False`` is for entries
+        this process made from a directory walk, which are valid by making."""
+        ordered = tuple(sorted(entries, key=lambda entry: entry.path))
+        if check:
+            _check_entries(algorithm, ordered)
+        return cls(algorithm, ordered)
+
+    @property
+    def size(self) -> int:
+        return sum(entry.size for entry in self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def to_bytes(self) -> bytes:
+        # Hand-built rather than through canonical_dumps: a 100,000-file tree
+        # must not pay for a generic walk; the shape here is fixed.
+        rows = [[e.path, e.oid, e.size, e.executable] for e in self.entries]
+        body = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        head = json.dumps(self.algorithm, ensure_ascii=False)
+        text = f'{{"algorithm":{head},"entries":{body},"format":"{TREE_FORMAT}"}}'
+        return text.encode("utf-8")
+
+    @property
+    def oid(self) -> str:
+        return get_algorithm(self.algorithm).hexdigest(self.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes, oid: str | None = None) -> Tree:
+        try:
+            doc = canonical_loads(data)
+        except ReproError as exc:
+            raise InvalidTreeError("not a tree manifest", oid) from exc
+        if not isinstance(doc, dict) or doc.get("format") != TREE_FORMAT:
+            found = doc.get("format") if isinstance(doc, dict) else None
+            reason = f"unknown format {found!r} (upgrade repro?)" if found else "not a tree"
+            raise InvalidTreeError(reason, oid)
+        try:
+            entries = [TreeEntry(str(p), str(o), int(s), bool(x)) for p, o, s, x in doc["entries"]]
+            return cls.build(str(doc["algorithm"]), entries)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, InvalidTreeError):
+                raise InvalidTreeError(exc.reason, oid) from exc
+            raise InvalidTreeError(f"malformed entries ({exc})", oid) from exc
+
+    def as_dict(self) -> dict[str, TreeEntry]:
+        return {entry.path: entry for entry in self.entries}
+
+
+def _check_entries(algorithm: str, entries: tuple[TreeEntry, ...]) -> None:
+    algo = get_algorithm(algorithm)
+    paths = {entry.path for entry in entries}
+    if len(paths) != len(entries):
+        raise InvalidTreeError("a path is listed twice")
+    for entry in entries:
+        check_path(entry.path)
+        if not algo.is_valid_oid(entry.oid):
+            raise InvalidTreeError(f"bad {algorithm} id {entry.oid!r} for {entry.path!r}")
+        if entry.size < 0:
+            raise InvalidTreeError(f"negative size for {entry.path!r}")
+        parent = entry.path.rpartition("/")[0]
+        while parent:
+            if parent in paths:
+                raise InvalidTreeError(f"{entry.path!r} lies inside the file {parent!r}")
+            parent = parent.rpartition("/")[0]
