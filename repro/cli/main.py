@@ -89,7 +89,7 @@ def snapshot(
         return
     stored = "stored" if result.stored else "not stored"
     output.console().print(
-        f"{result.oid}  {result.files} files, {_size(result.bytes)} "
+        f"{result.oid}  {_count(result.files, 'file')}, {_size(result.bytes)} "
         f"({result.hashed} hashed, {result.reused} unchanged; {stored})"
     )
 
@@ -192,6 +192,10 @@ def fsck(as_json: JsonOption = False) -> None:
         output.console().print(f"checked {report.checked} objects ({report.trees} trees): {verdict}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _size(count: int) -> str:

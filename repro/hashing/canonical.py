@@ -40,9 +40,9 @@ def canonical_dumps(value: Any) -> bytes:
     _check(value)
     try:
         text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8")  # a lone surrogate fails here (UnicodeEncodeError)
     except (TypeError, ValueError) as exc:
         raise CanonicalizationError(str(exc)) from exc
-    return text.encode("utf-8")
 
 
 def canonical_loads(data: bytes) -> Any:

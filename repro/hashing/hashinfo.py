@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from repro.hashing.algorithms import get_algorithm
 from repro.errors import ReproError
+from repro.hashing.algorithms import get_algorithm
 
 __all__ = ["HashInfo", "InvalidHashInfoError"]
 

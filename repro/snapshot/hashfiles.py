@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from repro.errors import ReproError
 from repro.snapshot.errors import (
     PathNotFoundError,
     SnapshotPathError,
@@ -52,13 +53,6 @@ class FileHash(NamedTuple):
     @property
     def key(self) -> StatKey:
         return StatKey(self.inode, self.size, self.mtime_ns)
-
-
-@dataclass(frozen=True)
-class FileFailure:
-    path: str
-    errno: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -97,7 +91,7 @@ def _run_inline(
 ) -> list[FileHash]:
     results: list[FileHash] = []
     for start, end in chunks:
-        done = _checked(_hash_range(job, start, end))
+        done = _hash_range(job, start, end)
         _report(progress, done)
         results.extend(done)
     return results
@@ -112,8 +106,6 @@ def _run_forked(
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for index, done in pool.imap_unordered(_worker, list(enumerate(chunks))):
-                if isinstance(done, FileFailure):
-                    raise _failure_error(done)
                 parts[index] = list(map(FileHash._make, done))
                 _report(progress, parts[index])
     finally:
@@ -123,12 +115,11 @@ def _run_forked(
     return [item for index in sorted(parts) for item in parts[index]]
 
 
-def _worker(task: tuple[int, tuple[int, int]]) -> tuple[int, list[tuple[object, ...]] | FileFailure]:
+def _worker(task: tuple[int, tuple[int, int]]) -> tuple[int, list[tuple[object, ...]]]:
     index, (start, end) = task
     assert _JOB is not None
-    done = _hash_range(_JOB, start, end)
     # Plain tuples pickle several times faster than named ones.
-    return index, done if isinstance(done, FileFailure) else [tuple(item) for item in done]
+    return index, [tuple(item) for item in _hash_range(_JOB, start, end)]
 
 
 def _report(progress: Progress | None, done: list[FileHash]) -> None:
@@ -136,25 +127,19 @@ def _report(progress: Progress | None, done: list[FileHash]) -> None:
         progress(len(done), sum(item.size for item in done))
 
 
-def _checked(done: list[FileHash] | FileFailure) -> list[FileHash]:
-    if isinstance(done, FileFailure):
-        raise _failure_error(done)
-    return done
+def _path_error(path: str, exc: OSError) -> SnapshotPathError:
+    if exc.errno == errno.ENOENT:
+        return PathNotFoundError(path)
+    if exc.errno == errno.ELOOP:
+        return SymlinkLoopError(path)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return UnreadablePathError(path)
+    return UnreadablePathError(path, exc.strerror or str(exc))
 
 
-def _failure_error(failure: FileFailure) -> SnapshotPathError:
-    if failure.errno == errno.ENOENT:
-        return PathNotFoundError(failure.path)
-    if failure.errno == errno.ELOOP:
-        return SymlinkLoopError(failure.path)
-    if failure.errno in (errno.EACCES, errno.EPERM):
-        return UnreadablePathError(failure.path)
-    return UnreadablePathError(failure.path, failure.reason)
-
-
-def _hash_range(job: HashJob, start: int, end: int) -> list[FileHash] | FileFailure:
-    """Hash names ``start:end``; an OSError comes back as a value, since
-    exceptions with fields do not survive the trip between processes.
+def _hash_range(job: HashJob, start: int, end: int) -> list[FileHash]:
+    """Hash names ``start:end``; a pack begun here is committed only if
+    every file was read.
 
     This is the hot loop of a snapshot (100,000 files go through it), so it
     is flat and works on tuples: every call and object here shows up.
@@ -168,10 +153,12 @@ def _hash_range(job: HashJob, start: int, end: int) -> list[FileHash] | FileFail
         for name in listing.names[start:end]:
             path = listing.root if listing.single else prefix + name
             results.append(_hash_one(job, path, batch))
-    except OSError as exc:
+    except BaseException as exc:
         if batch is not None:
             batch.__exit__(type(exc), exc, None)
-        return FileFailure(path, exc.errno or 0, exc.strerror or str(exc))
+        if isinstance(exc, OSError) and not isinstance(exc, ReproError):
+            raise _path_error(path, exc) from exc
+        raise
     if batch is not None:
         batch.close()
     return results

@@ -5,6 +5,7 @@ interface, so the same layout serves the local cache and every remote.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -101,8 +102,13 @@ class _LocalPendingWrite(PendingWrite):
         self._file = os.fdopen(fd, "wb", buffering=0)
 
     def write(self, chunk: bytes | memoryview) -> None:
+        # An unbuffered write may be short (a nearly full disk writes what fits
+        # and reports no error); loop so the next write raises ENOSPC instead of
+        # a truncated file being committed under the full content's id.
+        view = memoryview(chunk).cast("B")
         try:
-            self._file.write(chunk)
+            while view:
+                view = view[self._file.write(view) :]
         except OSError as exc:
             self.abort()
             raise _write_error(self._tmp, exc) from exc
@@ -122,10 +128,8 @@ class _LocalPendingWrite(PendingWrite):
 
     def abort(self) -> None:
         self._file.close()
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self._tmp)
-        except FileNotFoundError:
-            pass
 
 
 class LocalBackend(Backend):
@@ -162,10 +166,8 @@ class LocalBackend(Backend):
             return []
 
     def remove(self, path: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.full(path))
-        except FileNotFoundError:
-            pass
 
     def size(self, path: str) -> int:
         return os.stat(self.full(path)).st_size
@@ -180,7 +182,7 @@ class _FsspecPendingWrite(PendingWrite):
 
     def __init__(self, backend: FsspecBackend) -> None:
         self._backend = backend
-        self._spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)
+        self._spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115 (closed by commit/abort)
 
     def write(self, chunk: bytes | memoryview) -> None:
         self._spool.write(chunk)
@@ -238,10 +240,8 @@ class FsspecBackend(Backend):
         return [str(entry).rstrip("/").rsplit("/", 1)[-1] for entry in listing]
 
     def remove(self, path: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.full(path))
-        except FileNotFoundError:
-            pass
 
     def size(self, path: str) -> int:
         return int(self.fs.size(self.full(path)))

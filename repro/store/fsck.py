@@ -41,8 +41,10 @@ class FsckReport:
 def fsck(store: ObjectStore, progress: Progress | None = None) -> FsckReport:
     report = FsckReport()
     trees: list[tuple[str, bytes]] = []
+    store.refresh()  # see the packs other writers added since this store read its list
     for oid in store.iter_loose():
-        _check_object(store, report, oid, store.backend.read_bytes(store.loose_path(oid)), trees)
+        where = store.loose_path(oid)
+        _check_object(store, report, oid, store.backend.read_bytes(where), where, trees)
         _tick(progress)
     for index in store.packs():
         _check_pack(store, report, index, trees, progress)
@@ -59,12 +61,16 @@ def _tick(progress: Progress | None) -> None:
 
 
 def _check_object(
-    store: ObjectStore, report: FsckReport, oid: str, data: bytes, trees: list[tuple[str, bytes]]
+    store: ObjectStore,
+    report: FsckReport,
+    oid: str,
+    data: bytes,
+    where: str,
+    trees: list[tuple[str, bytes]],
 ) -> None:
     report.checked += 1
     actual = store.algorithm.hexdigest(data)
     if actual != oid:
-        where = store.loose_path(oid)
         report.problems.append(FsckProblem(where, f"content hashes to {actual}", oid))
     elif is_tree_bytes(data):
         trees.append((oid, data))
@@ -88,7 +94,7 @@ def _check_pack(
         if len(chunk) != location.length:
             report.problems.append(FsckProblem(path, "truncated in the pack", oid))
         else:
-            _check_object(store, report, oid, chunk, trees)
+            _check_object(store, report, oid, chunk, path, trees)
         _tick(progress)
 
 
@@ -98,6 +104,10 @@ def _check_tree(store: ObjectStore, report: FsckReport, oid: str, data: bytes) -
         tree = Tree.from_bytes(data, oid)
     except ReproError as exc:
         report.problems.append(FsckProblem("tree", str(exc), oid))
+        return
+    if tree.algorithm != store.algorithm.name:  # its blob ids are not ids of this store
+        reason = f"lists {tree.algorithm} ids in a {store.algorithm.name} store"
+        report.problems.append(FsckProblem("tree", reason, oid))
         return
     missing = store.missing(entry.oid for entry in tree.entries)
     for blob in sorted(missing):

@@ -15,6 +15,7 @@ look up only its tree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -30,6 +31,7 @@ DEFAULT_PACK_THRESHOLD = 1 << 20
 DEFAULT_PACK_SIZE = 128 << 20
 OBJECTS_DIR = "objects"
 _CHUNK = 1 << 20
+_PREFIX = re.compile(r"[0-9a-f]{2}")
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,10 @@ class ObjectStore:
 
     def iter_loose(self) -> Iterator[str]:
         for prefix in sorted(self.backend.listdir(OBJECTS_DIR)):
+            # Only the two-hex folders: ``objects/`` also holds the temp files
+            # of streamed writes (a killed one is left behind), not folders.
+            if _PREFIX.fullmatch(prefix) is None:
+                continue
             for rest in sorted(self.backend.listdir(f"{OBJECTS_DIR}/{prefix}")):
                 oid = prefix + rest
                 if self.algorithm.is_valid_oid(oid):

@@ -45,7 +45,7 @@ class PackIndex:
     """One pack's index, searched in place by bisection (no dict to build)."""
 
     def __init__(self, pack_id: str, data: bytes) -> None:
-        magic, digest_size, count = _unpack_header(pack_id, data)
+        _magic, digest_size, count = _unpack_header(pack_id, data)
         self.pack_id = pack_id
         self._data = data
         self._digest_size = digest_size

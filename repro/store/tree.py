@@ -95,7 +95,7 @@ class Tree:
         try:
             entries = [TreeEntry(str(p), str(o), int(s), bool(x)) for p, o, s, x in doc["entries"]]
             return cls.build(str(doc["algorithm"]), entries)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # int(Infinity)
             if isinstance(exc, InvalidTreeError):
                 raise InvalidTreeError(exc.reason, oid) from exc
             raise InvalidTreeError(f"malformed entries ({exc})", oid) from exc

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Repro = Callable[..., Result]
+
+
+def run_repro(cwd: Path, *args: str, prefix: tuple[str, ...] = (), timeout: float = 120) -> Result:
+    env = {k: v for k, v in os.environ.items() if k != "REPRO_DEBUG"}
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "repro", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def repro(git_repo: Path) -> Repro:
+    """Runs the real ``repro`` command in an initialized project."""
+    assert run_repro(git_repo, "init").code == 0
+
+    def call(*args: str, prefix: tuple[str, ...] = ()) -> Result:
+        return run_repro(git_repo, *args, prefix=prefix)
+
+    return call
+
+
+def one_line_error(result: Result) -> str:
+    """The error line, after checking it is the only output and not a traceback."""
+    assert result.code != 0, result
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("error: ") and "Traceback" not in result.err
+    return lines[0]

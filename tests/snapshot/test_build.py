@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import fsspec
+import pytest
+from repro_testing import age, write_files
+
+from repro.snapshot import StatCache, snapshot
+from repro.snapshot.errors import PathNotFoundError
+from repro.snapshot.hashfiles import _INLINE_FILES
+from repro.store import ObjectStore, open_backend, read_tree
+
+ALGO = "xxh3-128"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ObjectStore:
+    return ObjectStore(open_backend(str(tmp_path / "cache")), ALGO, pack_threshold=4096)
+
+
+@pytest.fixture
+def stat_cache(tmp_path: Path) -> StatCache:
+    return StatCache(str(tmp_path / "state" / "state.db"), ALGO)
+
+
+def test_same_content_same_tree_wherever_it_lies(tmp_path: Path) -> None:
+    files = {"a.csv": b"1,2\n", "sub/b.bin": os.urandom(100)}
+    one = snapshot(str(write_files(tmp_path / "one", files)), algorithm=ALGO)
+    two = snapshot(str(write_files(tmp_path / "two", files)), algorithm=ALGO)
+    assert one.oid == two.oid and one.files == 2
+
+
+def test_content_change_changes_the_tree(tmp_path: Path) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1"})
+    before = snapshot(str(data), algorithm=ALGO).oid
+    (data / "a").write_bytes(b"2")
+    assert snapshot(str(data), algorithm=ALGO).oid != before
+
+
+def test_executable_bit_is_recorded(tmp_path: Path) -> None:
+    data = write_files(tmp_path / "d", {"run.sh": b"echo"})
+    plain = snapshot(str(data), algorithm=ALGO)
+    (data / "run.sh").chmod(0o755)
+    executable = snapshot(str(data), algorithm=ALGO)
+    assert executable.tree.entries[0].executable and not plain.tree.entries[0].executable
+    assert executable.oid != plain.oid
+
+
+def test_storing_writes_every_blob_and_the_tree(tmp_path: Path, store: ObjectStore) -> None:
+    data = write_files(tmp_path / "d", {"small": b"x" * 10, "big": os.urandom(10_000)})
+    result = snapshot(str(data), algorithm=ALGO, store=store)
+    assert read_tree(store, result.oid) == result.tree
+    for entry in result.tree.entries:
+        assert store.read(entry.oid) == (data / entry.path).read_bytes()
+    assert store.local_path(result.tree.as_dict()["big"].oid) is not None  # loose
+    assert store.is_packed(result.tree.as_dict()["small"].oid)
+
+
+def test_hashing_alone_stores_nothing(tmp_path: Path, store: ObjectStore) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1"})
+    result = snapshot(str(data), algorithm=ALGO)
+    assert not result.stored and not store.exists(result.oid)
+
+
+def test_stat_cache_answers_for_unchanged_files(tmp_path: Path, stat_cache: StatCache) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "b/c": b"2"})
+    age(data)
+    first = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    second = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert (first.hashed, first.reused) == (2, 0)
+    assert (second.hashed, second.reused) == (0, 2)
+    assert first.oid == second.oid
+
+
+def test_stat_cache_notices_a_modified_file(tmp_path: Path, stat_cache: StatCache) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "b": b"2"})
+    age(data)
+    before = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    (data / "a").write_bytes(b"9")  # same size, new mtime
+    after = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert after.oid != before.oid and (after.hashed, after.reused) == (1, 1)
+    assert after.oid == snapshot(str(data), algorithm=ALGO).oid
+
+
+def test_recently_modified_files_are_not_cached(tmp_path: Path, stat_cache: StatCache) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1"})
+    snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache).hashed == 1
+
+
+def test_stat_cache_forgets_deleted_files(tmp_path: Path, stat_cache: StatCache) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "b": b"2"})
+    age(data)
+    snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    (data / "b").unlink()
+    snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert list(stat_cache.load(str(data))[str(data)]) == ["a"]
+
+
+def test_parallel_workers_give_the_same_tree(tmp_path: Path, store: ObjectStore) -> None:
+    files = {f"d{i % 7}/f{i}": i.to_bytes(4, "big") * (i % 50) for i in range(_INLINE_FILES + 500)}
+    data = write_files(tmp_path / "d", files)
+    serial = snapshot(str(data), algorithm=ALGO, jobs=1)
+    parallel = snapshot(str(data), algorithm=ALGO, store=store, jobs=2)
+    assert serial.oid == parallel.oid
+    assert not store.missing(entry.oid for entry in parallel.tree.entries)
+
+
+def test_a_single_file(tmp_path: Path) -> None:
+    data = write_files(tmp_path, {"model.bin": b"weights"})
+    result = snapshot(str(data / "model.bin"), algorithm=ALGO)
+    assert [entry.path for entry in result.tree.entries] == ["model.bin"]
+
+
+def test_large_file_is_streamed_to_the_same_id(tmp_path: Path, store: ObjectStore) -> None:
+    payload = os.urandom(3 << 20)
+    data = write_files(tmp_path / "d", {"big": payload})
+    hashed = snapshot(str(data), algorithm=ALGO)
+    stored = snapshot(str(data), algorithm=ALGO, store=store)
+    assert hashed.oid == stored.oid
+    assert store.read(stored.tree.entries[0].oid) == payload
+
+
+def test_fsspec_url_matches_the_local_folder(tmp_path: Path) -> None:
+    files = {"a.csv": b"1,2\n", "sub/b.bin": b"\x00" * 100}
+    local = snapshot(str(write_files(tmp_path / "d", files)), algorithm=ALGO)
+    fs = fsspec.filesystem("memory")
+    for name, data in files.items():
+        fs.pipe_file(f"/snapshot-test/{name}", data)
+    try:
+        remote = snapshot("memory://snapshot-test", algorithm=ALGO)
+    finally:
+        fs.rm("/snapshot-test", recursive=True)
+    assert remote.oid == local.oid
+
+
+def test_missing_url(tmp_path: Path) -> None:
+    with pytest.raises(PathNotFoundError, match="memory://nothing-here"):
+        snapshot("memory://nothing-here", algorithm=ALGO)
+
+
+def test_other_algorithms_give_their_own_ids(tmp_path: Path) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1"})
+    ids = {algo: snapshot(str(data), algorithm=algo).oid for algo in ("xxh3-128", "md5", "sha256")}
+    assert len(set(ids.values())) == 3 and len(ids["sha256"]) == 64
+
+
+def test_file_vanishing_mid_snapshot_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "b": b"2"})
+    from repro.snapshot import build
+
+    real = build.list_files
+
+    def list_then_delete(path: str):  # type: ignore[no-untyped-def]
+        listing = real(path)
+        shutil.rmtree(data / "b", ignore_errors=True)
+        (data / "b").unlink()
+        return listing
+
+    monkeypatch.setattr(build, "list_files", list_then_delete)
+    with pytest.raises(PathNotFoundError, match="b"):
+        snapshot(str(data), algorithm=ALGO)
