@@ -174,21 +174,32 @@ def mb_per_s(size: int, seconds: float) -> float:
     return size / seconds / 1e6
 
 
-def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """A plain-text table (log-friendly: no colours, no box drawing)."""
+def print_table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], left: int = 1
+) -> None:
+    """A plain-text table (log-friendly: no colours, no box drawing); the
+    first ``left`` columns are text, the others figures (right-aligned)."""
     cells = [[_cell(value) for value in row] for row in rows]
-    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
     print(f"\n{title}")
-    print("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))))
-    print("  ".join("-" * w for w in widths))
-    for row in cells:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    for line in (list(headers), ["-" * w for w in widths], *cells):
+        padded = (
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        )
+        print("  ".join(padded).rstrip())
     sys.stdout.flush()
 
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 100 else f"{value:.0f}"
+        return (
+            f"{value:.3f}"
+            if abs(value) < 10
+            else f"{value:.1f}"
+            if abs(value) < 1000
+            else f"{value:.0f}"
+        )
     return str(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchmarks.common import (
@@ -27,7 +28,7 @@ from benchmarks.datasets import Dataset, copy_tree, dataset, list_files, warm
 from benchmarks.floors import measure_floor
 from benchmarks.projects import new_git_repo, new_repro_project, reset_repro_state
 
-__all__ = ["dvc_binary", "run"]
+__all__ = ["DvcUnavailableError", "dvc_binary", "run"]
 
 DATASETS = ("medium", "small")
 REPRO_RUNS = 3
@@ -35,12 +36,29 @@ TARGET = 20.0  # dvc seconds / repro seconds
 DVC_VENV = REPO_ROOT / ".venv-dvc"
 
 
+@dataclass(frozen=True)
+class Figures:
+    dataset: dict[str, object]
+    floor_seconds: list[float]
+    dvc_seconds: float
+    repro_seconds: list[float]
+
+    @property
+    def speedup(self) -> float:
+        return self.dvc_seconds / min(self.repro_seconds)
+
+
+class DvcUnavailableError(RuntimeError):
+    pass
+
+
 def run(ctx: Context) -> Report:
     report = Report("dvc")
-    dvc = dvc_binary()
-    if isinstance(dvc, str) is False:
-        report.skipped = dvc.reason
-        print(f"\ndvc: SKIPPED ({dvc.reason})")
+    try:
+        dvc = dvc_binary()
+    except DvcUnavailableError as exc:
+        report.skipped = str(exc)
+        print(f"\ndvc: SKIPPED ({exc})")
         return report
     version = run_command([dvc, "--version"]).strip()
     report.data["dvc_version"] = version
@@ -48,9 +66,9 @@ def run(ctx: Context) -> Report:
     for name in DATASETS:
         data = dataset(ctx, name)
         figures = _bench_dataset(ctx, dvc, data)
-        report.data[name] = figures
+        report.data[name] = asdict(figures)
         rows.append(_row(data, figures))
-        speedup = figures["dvc_seconds"] / min(figures["repro_seconds"])
+        speedup = figures.speedup
         report.check(
             f"dvc add vs repro snapshot, {data.label}",
             f"repro {speedup:.1f}x faster",
@@ -63,13 +81,9 @@ def run(ctx: Context) -> Report:
     return report
 
 
-class DvcUnavailable:
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-def dvc_binary() -> str | DvcUnavailable:
-    """``dvc`` from ``.venv-dvc``, installing it there when missing."""
+def dvc_binary() -> str:
+    """``dvc`` from ``.venv-dvc``, installed there when missing; raises
+    ``DvcUnavailableError`` when that fails."""
     binary = DVC_VENV / "bin" / "dvc"
     if binary.exists():
         return str(binary)
@@ -78,9 +92,9 @@ def dvc_binary() -> str | DvcUnavailable:
         run_command(["python3", "-m", "venv", str(DVC_VENV)])
         run_command([str(DVC_VENV / "bin" / "pip"), "install", "--quiet", "dvc"])
     except (CommandError, OSError) as exc:
-        return DvcUnavailable(f"could not install dvc: {exc}")
+        raise DvcUnavailableError(f"could not install dvc: {exc}") from exc
     if not binary.exists():
-        return DvcUnavailable(f"pip installed dvc but {binary} is missing")
+        raise DvcUnavailableError(f"pip installed dvc but {binary} is missing")
     return str(binary)
 
 
@@ -93,17 +107,12 @@ def _dvc_env(site_cache: Path) -> dict[str, str]:
     }
 
 
-def _bench_dataset(ctx: Context, dvc: str, data: Dataset) -> dict[str, object]:
+def _bench_dataset(ctx: Context, dvc: str, data: Dataset) -> Figures:
     warm(data.paths())
     floor = measure_floor(data.paths())
     dvc_seconds = _time_dvc_add(ctx, dvc, data)
     repro_seconds = _time_repro(ctx, data)
-    return {
-        "dataset": data.describe(),
-        "floor_seconds": floor.os_read,
-        "dvc_seconds": dvc_seconds,
-        "repro_seconds": repro_seconds,
-    }
+    return Figures(data.describe(), floor.os_read, dvc_seconds, repro_seconds)
 
 
 def _time_dvc_add(ctx: Context, dvc: str, data: Dataset) -> float:
@@ -137,10 +146,10 @@ def _time_repro(ctx: Context, data: Dataset) -> list[float]:
     return seconds
 
 
-def _row(data: Dataset, figures: dict[str, object]) -> list[object]:
-    floor = min(_floats(figures["floor_seconds"]))
-    dvc = float(str(figures["dvc_seconds"]))
-    repro = _floats(figures["repro_seconds"])
+def _row(data: Dataset, figures: Figures) -> list[object]:
+    floor = min(figures.floor_seconds)
+    dvc = figures.dvc_seconds
+    repro = figures.repro_seconds
     return [
         data.label,
         floor,
@@ -149,10 +158,5 @@ def _row(data: Dataset, figures: dict[str, object]) -> list[object]:
         max(repro),
         f"{dvc / floor:.1f}x",
         f"{min(repro) / floor:.2f}x",
-        f"{dvc / min(repro):.1f}x",
+        f"{figures.speedup:.1f}x",
     ]
-
-
-def _floats(value: object) -> list[float]:
-    assert isinstance(value, list)
-    return [float(item) for item in value]

@@ -61,4 +61,6 @@ def simple_floor(paths: list[str]) -> None:
 
 
 def measure_floor(paths: list[str], runs: int = 3) -> Floor:
-    return Floor(best_of(runs, lambda: os_read_floor(paths)), best_of(runs, lambda: simple_floor(paths)))
+    return Floor(
+        best_of(runs, lambda: os_read_floor(paths)), best_of(runs, lambda: simple_floor(paths))
+    )

@@ -54,14 +54,14 @@ def run(ctx: Context) -> Report:
     snap = [ctx.repro, "snapshot", target]
     peaks: dict[str, Peak] = {}
     note("floor: repro --version")
-    peaks["floor"] = measure(ctx, [ctx.repro, "--version"], project)
+    peaks["floor"] = measure([ctx.repro, "--version"], project)
     note(f"snapshot of {data.label}, nothing cached")
-    peaks["cold"] = measure(ctx, snap, project)
+    peaks["cold"] = measure(snap, project)
     note(f"snapshot of {data.label}, unchanged")
-    peaks["unchanged"] = measure(ctx, snap, project)
+    peaks["unchanged"] = measure(snap, project)
     reset_repro_state(project)
     note(f"snapshot --no-store of {data.label}, nothing cached")
-    peaks["no_store"] = measure(ctx, [ctx.repro, "snapshot", "--no-store", target], project)
+    peaks["no_store"] = measure([ctx.repro, "snapshot", "--no-store", target], project)
     reset_repro_state(project)
     _print(data.label, peaks)
     report.data = {"dataset": data.describe(), **{k: v.as_dict() for k, v in peaks.items()}}
@@ -84,7 +84,7 @@ _LABELS = {
 }
 
 
-def measure(ctx: Context, argv: list[str], cwd: Path) -> Peak:
+def measure(argv: list[str], cwd: Path) -> Peak:
     """Peak memory of ``argv`` and every process it waits for."""
     started = time.perf_counter()
     wrapper = subprocess.Popen(

@@ -124,4 +124,3 @@ def _print(data: Dataset, seconds: dict[str, list[float]]) -> None:
     ]
     title = f"status: unchanged tree of {data.files:,} files, best of {RUNS} (lower is faster)"
     print_table(title, ["what", "best s", "worst s", "vs git status"], rows)
-

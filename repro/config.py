@@ -16,7 +16,15 @@ from typing import Any
 from repro.errors import ReproError
 from repro.hashing import UnknownAlgorithmError, get_algorithm
 
-__all__ = ["CONFIG_FILE", "LOCAL_CONFIG_FILE", "CacheConfig", "Config", "ConfigError", "CoreConfig", "load_config"]
+__all__ = [
+    "CONFIG_FILE",
+    "LOCAL_CONFIG_FILE",
+    "CacheConfig",
+    "Config",
+    "ConfigError",
+    "CoreConfig",
+    "load_config",
+]
 
 CONFIG_FILE = "config.toml"
 LOCAL_CONFIG_FILE = "config.local.toml"

@@ -12,7 +12,15 @@ from repro.errors import ReproError
 from repro.snapshot import StatCache
 from repro.store import ObjectStore, open_backend
 
-__all__ = ["REPRO_DIR", "InitResult", "NotAGitRepositoryError", "NotAProjectError", "Project", "find_project", "init_project"]
+__all__ = [
+    "REPRO_DIR",
+    "InitResult",
+    "NotAGitRepositoryError",
+    "NotAProjectError",
+    "Project",
+    "find_project",
+    "init_project",
+]
 
 REPRO_DIR = ".repro"
 STATE_DB = "tmp/state.db"
@@ -62,7 +70,9 @@ class Project:
 
     def store(self) -> ObjectStore:
         config = self.config
-        backend = open_backend(os.path.join(self.cache_dir, config.core.hash), fsync=config.cache.fsync)
+        backend = open_backend(
+            os.path.join(self.cache_dir, config.core.hash), fsync=config.cache.fsync
+        )
         return ObjectStore(backend, config.core.hash, pack_threshold=config.cache.pack_threshold)
 
     def stat_cache(self) -> StatCache:

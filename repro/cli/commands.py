@@ -58,7 +58,9 @@ def checkout_tree(
 
 def _tree_of(project: Project, target: str) -> Tree:
     if os.path.exists(target):
-        return snapshot(target, algorithm=project.config.core.hash, stat_cache=project.stat_cache()).tree
+        return snapshot(
+            target, algorithm=project.config.core.hash, stat_cache=project.stat_cache()
+        ).tree
     return read_tree(project.store(), _tree_id(project, target))
 
 

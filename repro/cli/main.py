@@ -57,7 +57,9 @@ def init(
     result = init_project(path, no_scm=no_scm)
     where = result.project.repro_dir
     if result.created:
-        output.console().print(f"Initialized repro in {where}; commit .repro/config.toml and .repro/.gitignore")
+        output.console().print(
+            f"Initialized repro in {where}; commit .repro/config.toml and .repro/.gitignore"
+        )
     else:
         output.console().print(f"repro is already initialized in {where}")
 
@@ -66,7 +68,9 @@ def init(
 def snapshot(
     target: Annotated[str, typer.Argument(help="A file, a folder or an fsspec URL.")],
     no_store: Annotated[bool, typer.Option("--no-store", help="Only hash; store nothing.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Hash TARGET into a tree, store its objects and print the tree id."""
@@ -99,7 +103,10 @@ def checkout(
     tree: Annotated[str, typer.Argument(help="Tree id.")],
     dest: Annotated[str, typer.Argument(help="Folder to make match the tree.")],
     force: Annotated[
-        bool, typer.Option("--force", "-f", help="Overwrite or delete files whose content is not stored.")
+        bool,
+        typer.Option(
+            "--force", "-f", help="Overwrite or delete files whose content is not stored."
+        ),
     ] = False,
     link: Annotated[
         list[str] | None,
@@ -129,10 +136,12 @@ def checkout(
             console.print(f"{label} {path}")
         if len(paths) > 20:
             console.print(f"{label} … and {len(paths) - 20} more")
-    links = ", ".join(f"{n} {kind}" for kind, n in sorted(result.links.items())) or "nothing written"
+    links = (
+        ", ".join(f"{n} {kind}" for kind, n in sorted(result.links.items())) or "nothing written"
+    )
+    counts = f"{len(result.added)} added, {len(result.modified)} modified"
     console.print(
-        f"{len(result.added)} added, {len(result.modified)} modified, {len(result.deleted)} deleted, "
-        f"{result.unchanged} unchanged ({links})"
+        f"{counts}, {len(result.deleted)} deleted, {result.unchanged} unchanged ({links})"
     )
 
 
@@ -189,7 +198,9 @@ def fsck(as_json: JsonOption = False) -> None:
         for problem in report.problems:
             output.error_console().print(f"bad: {problem}")
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
-        output.console().print(f"checked {report.checked} objects ({report.trees} trees): {verdict}")
+        output.console().print(
+            f"checked {report.checked} objects ({report.trees} trees): {verdict}"
+        )
     if not report.ok:
         raise typer.Exit(1)
 

@@ -29,14 +29,28 @@ def print_json(value: Any) -> None:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None, unit: str = "files") -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    description: str, total: int | None, unit: str = "files"
+) -> Iterator[Callable[[int], None]]:
     """A callback advancing a bar on stderr; a no-op when stderr is not a terminal."""
     if not sys.stderr.isatty():
         yield lambda _count: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=error_console(), transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda count: progress.advance(task, count)

@@ -1,17 +1,24 @@
 """snapshot: a local path or any fsspec URL becomes a tree (and, when a
-store is given, every blob and the tree are stored, blobs first)."""
+store is given, every blob and the tree are stored, blobs first).
+
+An unchanged folder costs a stat per file: every file's stat matches the
+stat cache, nothing vanished, so the tree id remembered for the folder
+still holds and no manifest is built (the tree is rebuilt from the cache
+only if a caller asks for it).
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from repro.hashing import get_algorithm
-from repro.snapshot.hashfiles import FileHash, HashJob, hash_listing
+from repro.snapshot.hashfiles import FileHash, HashJob, Outcome, hash_listing
 from repro.snapshot.remote import snapshot_url
-from repro.snapshot.statcache import StatCache
+from repro.snapshot.statcache import Cached, CachedTree, StatCache
 from repro.snapshot.walk import Listing, list_files
 from repro.store import ObjectStore, Tree, TreeEntry, write_tree
 
@@ -22,24 +29,25 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class SnapshotResult:
-    tree: Tree
     oid: str
     uri: str
+    algorithm: str
+    files: int
+    bytes: int
     hashed: int  # files read and hashed
     reused: int  # files whose id came from the stat cache
     stored: bool
+    _load_tree: Callable[[], Tree] = field(repr=False, compare=False)
 
-    @property
-    def files(self) -> int:
-        return len(self.tree)
-
-    @property
-    def bytes(self) -> int:
-        return self.tree.size
+    @cached_property
+    def tree(self) -> Tree:
+        return self._load_tree()
 
 
 def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def snapshot(
@@ -50,65 +58,122 @@ def snapshot(
     stat_cache: StatCache | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
-    on_listed: Callable[[int], None] | None = None,
 ) -> SnapshotResult:
     """Snapshot ``target`` (a path or URL); stores objects when ``store`` is given."""
     if "://" in target and not target.startswith("file://"):
         tree = snapshot_url(target, algorithm, store)
-        return _finish(tree, target, len(tree), 0, store)
-    path = target.removeprefix("file://")
+        oid = write_tree(store, tree) if store is not None else tree.oid
+        return _result(oid, target, tree, len(tree), 0, store)
+    return _snapshot_local(target.removeprefix("file://"), algorithm, store, stat_cache, jobs, progress)
+
+
+def _snapshot_local(
+    path: str,
+    algorithm: str,
+    store: ObjectStore | None,
+    stat_cache: StatCache | None,
+    jobs: int | None,
+    progress: Progress | None,
+) -> SnapshotResult:
     started = time.time_ns()
     listing = list_files(path)
-    if on_listed is not None:
-        on_listed(len(listing.names))
-    cached = stat_cache.load(_cache_root(listing)) if stat_cache is not None else {}
-    if store is not None:
-        store.packs()  # read once here so forked workers inherit the indexes
+    cache_root = os.path.dirname(listing.root) if listing.single else listing.root
+    cached = stat_cache.load(cache_root) if stat_cache is not None else {}
     algo = get_algorithm(algorithm)
     job = HashJob(listing, cached, store, algo.hexdigest, algo.new)
-    results = hash_listing(job, jobs or default_jobs(), progress)
-    if stat_cache is not None:
-        _update_cache(stat_cache, listing, cached, results, started)
-    tree = Tree.build(algorithm, _entries(listing, results), check=False)
-    hashed = sum(result.hashed for result in results)
-    return _finish(tree, listing.root, hashed, len(results) - hashed, store)
-
-
-def _finish(tree: Tree, uri: str, hashed: int, reused: int, store: ObjectStore | None) -> SnapshotResult:
+    outcome = hash_listing(job, jobs or default_jobs(), progress)
+    unchanged = _unchanged_tree(listing, cached, outcome, stat_cache, store)
+    if unchanged is not None:
+        return _reused(listing, cached, unchanged, algorithm, store)
+    files = _resolve(listing, cached, outcome)
+    tree = Tree.build(algorithm, _entries(listing, files), check=False)
     oid = write_tree(store, tree) if store is not None else tree.oid
-    return SnapshotResult(tree, oid, uri, hashed, reused, store is not None)
+    if stat_cache is not None:
+        _remember(stat_cache, listing, cached, outcome, started, CachedTree(oid, len(tree), tree.size))
+    hashed = sum(item is not None for item in outcome)
+    return _result(oid, listing.root, tree, hashed, len(outcome) - hashed, store)
 
 
-def _cache_root(listing: Listing) -> str:
-    return os.path.dirname(listing.root) if listing.single else listing.root
+def _unchanged_tree(
+    listing: Listing,
+    cached: Cached,
+    outcome: Outcome,
+    stat_cache: StatCache | None,
+    store: ObjectStore | None,
+) -> CachedTree | None:
+    """The remembered tree, when every file matched the cache and no cached
+    file vanished (each match uses up a distinct cached entry)."""
+    if stat_cache is None or listing.single or any(item is not None for item in outcome):
+        return None
+    if len(outcome) != sum(len(entries) for entries in cached.values()):
+        return None
+    remembered = stat_cache.tree(listing.root)
+    if remembered is None or (store is not None and not store.exists(remembered.oid)):
+        return None
+    return remembered
 
 
-def _entries(listing: Listing, results: list[FileHash]) -> list[TreeEntry]:
+def _reused(
+    listing: Listing, cached: Cached, tree: CachedTree, algorithm: str, store: ObjectStore | None
+) -> SnapshotResult:
+    def load() -> Tree:
+        files = _resolve(listing, cached, [None] * len(listing.names))
+        return Tree.build(algorithm, _entries(listing, files), check=False)
+
+    count = len(listing.names)
+    return SnapshotResult(tree.oid, listing.root, algorithm, count, tree.bytes, 0, count, store is not None, load)
+
+
+def _result(
+    oid: str, uri: str, tree: Tree, hashed: int, reused: int, store: ObjectStore | None
+) -> SnapshotResult:
+    return SnapshotResult(
+        oid, uri, tree.algorithm, len(tree), tree.size, hashed, reused, store is not None, lambda: tree
+    )
+
+
+def _resolve(listing: Listing, cached: Cached, outcome: Outcome) -> list[FileHash]:
+    """Every file's hash, taking the cache's entry where the file matched it."""
+    files: list[FileHash] = []
+    for name, item in zip(listing.names, outcome, strict=True):
+        if item is None:
+            directory, _, base = listing.absolute(name).rpartition("/")
+            inode, size, mtime_ns, executable, oid = cached[directory][base]
+            item = FileHash(oid, size, executable, inode, mtime_ns)
+        files.append(item)
+    return files
+
+
+def _entries(listing: Listing, files: list[FileHash]) -> list[TreeEntry]:
     return [
-        TreeEntry(name, result.oid, result.size, result.executable)
-        for name, result in zip(listing.names, results, strict=True)
+        TreeEntry(name, item.oid, item.size, item.executable)
+        for name, item in zip(listing.names, files, strict=True)
     ]
 
 
-def _update_cache(
+def _remember(
     stat_cache: StatCache,
     listing: Listing,
-    cached: dict[str, dict[str, tuple[int, int, int, str]]],
-    results: list[FileHash],
+    cached: Cached,
+    outcome: Outcome,
     started: int,
+    tree: CachedTree,
 ) -> None:
     fresh = [
-        (listing.absolute(name), result.key, result.oid)
-        for name, result in zip(listing.names, results, strict=True)
-        if result.hashed
+        (listing.absolute(name), item.key, item.oid)
+        for name, item in zip(listing.names, outcome, strict=True)
+        if item is not None
     ]
-    vanished = [] if listing.single else _vanished(listing, cached)
-    if fresh or vanished:
-        stat_cache.save(fresh, started, forget=vanished)
+    vanished = [] if listing.single else _vanished(listing, cached, len(outcome) - len(fresh))
+    kept = stat_cache.save(fresh, started, forget=vanished) if fresh or vanished else 0
+    if not listing.single and kept == len(fresh):
+        stat_cache.save_tree(listing.root, tree)
 
 
-def _vanished(listing: Listing, cached: dict[str, dict[str, tuple[int, int, int, str]]]) -> list[str]:
+def _vanished(listing: Listing, cached: Cached, hits: int) -> list[str]:
     """Cached paths under the root that the walk no longer found."""
+    if hits == sum(len(entries) for entries in cached.values()):
+        return []  # each hit used up one cached entry: none is left over
     present = {listing.absolute(name) for name in listing.names}
     return [
         f"{directory}/{name}"

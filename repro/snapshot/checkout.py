@@ -11,6 +11,7 @@ never loses data silently.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -30,7 +31,14 @@ __all__ = ["LINK_TYPES", "CheckoutResult", "InvalidLinkTypeError", "checkout"]
 
 LINK_TYPES = ("reflink", "hardlink", "copy")
 _FICLONE = 0x40049409
-_LINK_FALLBACK = {errno.EOPNOTSUPP, errno.ENOTTY, errno.EXDEV, errno.EINVAL, errno.EPERM, errno.EMLINK}
+_LINK_FALLBACK = {
+    errno.EOPNOTSUPP,
+    errno.ENOTTY,
+    errno.EXDEV,
+    errno.EINVAL,
+    errno.EPERM,
+    errno.EMLINK,
+}
 
 
 class InvalidLinkTypeError(ReproError, ValueError):
@@ -81,7 +89,9 @@ def checkout(
     for entry in change.removed:
         _remove(dest, entry.path)
         result.deleted.append(entry.path)
-    writes = [(c.new, result.modified) for c in change.changed] + [(e, result.added) for e in change.added]
+    writes = [(c.new, result.modified) for c in change.changed] + [
+        (e, result.added) for e in change.added
+    ]
     written: list[tuple[str, StatKey, str]] = []
     for entry, bucket in writes:
         target = os.path.join(dest, entry.path)
@@ -129,7 +139,9 @@ def _remove(dest: str, path: str) -> None:
         parent = os.path.dirname(parent)
 
 
-def _materialize(store: ObjectStore, entry: TreeEntry, target: str, link_types: Sequence[str]) -> str:
+def _materialize(
+    store: ObjectStore, entry: TreeEntry, target: str, link_types: Sequence[str]
+) -> str:
     directory = os.path.dirname(target)
     _make_dirs(directory)
     source = store.local_path(entry.oid)
@@ -156,7 +168,9 @@ def _make_dirs(directory: str) -> None:
         os.makedirs(directory, exist_ok=True)
 
 
-def _try(link_type: str, store: ObjectStore, entry: TreeEntry, source: str | None, target: str) -> bool:
+def _try(
+    link_type: str, store: ObjectStore, entry: TreeEntry, source: str | None, target: str
+) -> bool:
     try:
         if link_type == "reflink":
             assert source is not None
@@ -221,11 +235,7 @@ def _copy(store: ObjectStore, entry: TreeEntry, target: str) -> None:
 
 
 def _discard(fd: int, tmp: str) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
+        os.close(fd)  # already closed when the failure came after the close
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
-    except FileNotFoundError:
-        pass

@@ -3,9 +3,10 @@
 xxhash releases the GIL, but for many small files the per-file Python work
 holds it and threads were measured slower here (0.75x), so the work is cut
 into chunks handed to forked worker processes. Each worker stats its files,
-takes the id from the stat cache when inode, size and mtime match, hashes
-the rest, and when storing, writes small objects into a pack of its own;
-a pack is committed whole, so a killed worker leaves no partial object.
+skips those whose stat matches the stat cache (reporting them as ``None``,
+which costs nothing to send back: the parent has the same cache), hashes
+the rest and, when storing, writes small objects into a pack of its own. A
+pack is committed whole, so a killed worker leaves no partial object.
 """
 
 from __future__ import annotations
@@ -13,33 +14,32 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from repro.errors import ReproError
+from repro.hashing import HashObject
 from repro.snapshot.errors import (
     PathNotFoundError,
     SnapshotPathError,
     SymlinkLoopError,
     UnreadablePathError,
 )
-from repro.snapshot.statcache import StatKey
+from repro.snapshot.statcache import Cached, StatKey
 from repro.snapshot.walk import Listing
-from repro.hashing import HashObject
 from repro.store import Batch, ObjectStore
 from repro.store.backend import iter_chunks
 
 __all__ = ["FileHash", "HashJob", "hash_listing"]
 
-Cached = dict[str, dict[str, tuple[int, int, int, str]]]
 Progress = Callable[[int, int], None]  # files, bytes done since the last call
+Outcome = list["FileHash | None"]  # None: the stat cache entry still holds
 
 _STREAM_BUFFER = 1 << 20
-_INLINE_FILES = 2_000
-_INLINE_BYTES = 64 << 20
-_CHUNK_BYTES = 64 << 20
+INLINE_FILES = 2_000
+_CHUNKS_PER_JOB = 8
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class FileHash(NamedTuple):
@@ -48,11 +48,10 @@ class FileHash(NamedTuple):
     executable: bool
     inode: int
     mtime_ns: int
-    hashed: bool  # False when the stat cache answered
 
     @property
     def key(self) -> StatKey:
-        return StatKey(self.inode, self.size, self.mtime_ns)
+        return StatKey(self.inode, self.size, self.mtime_ns, self.executable)
 
 
 @dataclass(frozen=True)
@@ -67,29 +66,26 @@ class HashJob:
 _JOB: HashJob | None = None  # handed to forked workers through memory, not pickles
 
 
-def hash_listing(job: HashJob, jobs: int, progress: Progress | None = None) -> list[FileHash]:
-    """One ``FileHash`` per name of ``job.listing``, in listing order."""
-    chunks = list(_chunks(job.listing, jobs))
+def hash_listing(job: HashJob, jobs: int, progress: Progress | None = None) -> Outcome:
+    """For each name of ``job.listing``, in order: its ``FileHash``, or None
+    where the stat cache entry still describes the file."""
+    chunks = list(_chunks(len(job.listing.names), jobs))
     if jobs <= 1 or len(chunks) <= 1:
         return _run_inline(job, chunks, progress)
     return _run_forked(job, chunks, jobs, progress)
 
 
-def _chunks(listing: Listing, jobs: int) -> Iterator[tuple[int, int]]:
-    total = len(listing.names)
-    if total <= _INLINE_FILES or jobs <= 1:
+def _chunks(total: int, jobs: int) -> Iterator[tuple[int, int]]:
+    if total <= INLINE_FILES or jobs <= 1:
         yield 0, total
         return
-    count = max(jobs * 8, 1)
-    step = max(total // count, 256)
+    step = max(total // (jobs * _CHUNKS_PER_JOB), 256)
     for start in range(0, total, step):
         yield start, min(start + step, total)
 
 
-def _run_inline(
-    job: HashJob, chunks: list[tuple[int, int]], progress: Progress | None
-) -> list[FileHash]:
-    results: list[FileHash] = []
+def _run_inline(job: HashJob, chunks: list[tuple[int, int]], progress: Progress | None) -> Outcome:
+    results: Outcome = []
     for start, end in chunks:
         done = _hash_range(job, start, end)
         _report(progress, done)
@@ -99,45 +95,35 @@ def _run_inline(
 
 def _run_forked(
     job: HashJob, chunks: list[tuple[int, int]], jobs: int, progress: Progress | None
-) -> list[FileHash]:
+) -> Outcome:
     global _JOB
     _JOB = job
-    parts: dict[int, list[FileHash]] = {}
+    parts: dict[int, Outcome] = {}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for index, done in pool.imap_unordered(_worker, list(enumerate(chunks))):
-                parts[index] = list(map(FileHash._make, done))
+                parts[index] = [None if item is None else FileHash._make(item) for item in done]
                 _report(progress, parts[index])
     finally:
         _JOB = None
     if job.store is not None:
-        job.store.refresh()
+        job.store.refresh()  # the workers committed packs this process has not read
     return [item for index in sorted(parts) for item in parts[index]]
 
 
-def _worker(task: tuple[int, tuple[int, int]]) -> tuple[int, list[tuple[object, ...]]]:
+def _worker(task: tuple[int, tuple[int, int]]) -> tuple[int, list[tuple[object, ...] | None]]:
     index, (start, end) = task
     assert _JOB is not None
     # Plain tuples pickle several times faster than named ones.
-    return index, [tuple(item) for item in _hash_range(_JOB, start, end)]
+    return index, [None if item is None else tuple(item) for item in _hash_range(_JOB, start, end)]
 
 
-def _report(progress: Progress | None, done: list[FileHash]) -> None:
+def _report(progress: Progress | None, done: Outcome) -> None:
     if progress is not None:
-        progress(len(done), sum(item.size for item in done))
+        progress(len(done), sum(item.size for item in done if item is not None))
 
 
-def _path_error(path: str, exc: OSError) -> SnapshotPathError:
-    if exc.errno == errno.ENOENT:
-        return PathNotFoundError(path)
-    if exc.errno == errno.ELOOP:
-        return SymlinkLoopError(path)
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return UnreadablePathError(path)
-    return UnreadablePathError(path, exc.strerror or str(exc))
-
-
-def _hash_range(job: HashJob, start: int, end: int) -> list[FileHash]:
+def _hash_range(job: HashJob, start: int, end: int) -> Outcome:
     """Hash names ``start:end``; a pack begun here is committed only if
     every file was read.
 
@@ -146,8 +132,8 @@ def _hash_range(job: HashJob, start: int, end: int) -> list[FileHash]:
     """
     listing = job.listing
     batch = job.store.batch() if job.store is not None else None
-    results: list[FileHash] = []
-    prefix = "" if listing.single else listing.root + "/"
+    results: Outcome = []
+    prefix = listing.root + "/"
     path = listing.root
     try:
         for name in listing.names[start:end]:
@@ -155,7 +141,7 @@ def _hash_range(job: HashJob, start: int, end: int) -> list[FileHash]:
             results.append(_hash_one(job, path, batch))
     except BaseException as exc:
         if batch is not None:
-            batch.__exit__(type(exc), exc, None)
+            batch.abort()
         if isinstance(exc, OSError) and not isinstance(exc, ReproError):
             raise _path_error(path, exc) from exc
         raise
@@ -164,15 +150,14 @@ def _hash_range(job: HashJob, start: int, end: int) -> list[FileHash]:
     return results
 
 
-def _hash_one(job: HashJob, path: str, batch: Batch | None) -> FileHash:
+def _hash_one(job: HashJob, path: str, batch: Batch | None) -> FileHash | None:
     directory, _, name = path.rpartition("/")
     known = job.cached.get(directory)
     hit = known.get(name) if known else None
     if hit is not None:
         info = os.stat(path)
-        if hit[:3] == (info.st_ino, info.st_size, info.st_mtime_ns):
-            executable = bool(info.st_mode & stat.S_IXUSR)
-            return FileHash(hit[3], info.st_size, executable, info.st_ino, info.st_mtime_ns, False)
+        if hit[:4] == (info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100)):
+            return None
     # Open first and fstat the descriptor: cheaper than a path stat, and the
     # size and mtime then describe the very file that is read.
     fd = os.open(path, _OPEN_FLAGS)
@@ -181,11 +166,8 @@ def _hash_one(job: HashJob, path: str, batch: Batch | None) -> FileHash:
         oid = _hash_fd(job, fd, info.st_size, batch)
     finally:
         os.close(fd)
-    executable = bool(info.st_mode & stat.S_IXUSR)
-    return FileHash(oid, info.st_size, executable, info.st_ino, info.st_mtime_ns, True)
-
-
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    executable = bool(info.st_mode & 0o100)
+    return FileHash(oid, info.st_size, executable, info.st_ino, info.st_mtime_ns)
 
 
 def _hash_fd(job: HashJob, fd: int, size: int, batch: Batch | None) -> str:
@@ -222,3 +204,13 @@ def _hash_stream(job: HashJob, fd: int) -> str:
         while count := file.readinto(buffer):
             hasher.update(view[:count])
     return hasher.hexdigest()
+
+
+def _path_error(path: str, exc: OSError) -> SnapshotPathError:
+    if exc.errno == errno.ENOENT:
+        return PathNotFoundError(path)
+    if exc.errno == errno.ELOOP:
+        return SymlinkLoopError(path)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return UnreadablePathError(path)
+    return UnreadablePathError(path, exc.strerror or str(exc))

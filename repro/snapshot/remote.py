@@ -9,10 +9,10 @@ from __future__ import annotations
 from repro.errors import ReproError
 from repro.hashing import get_algorithm
 from repro.snapshot.errors import PathNotFoundError, UnreadablePathError
+from repro.snapshot.walk import IGNORED_NAMES
 from repro.store import ObjectStore, Tree, TreeEntry
 from repro.store.backend import iter_chunks
 from repro.store.fs import resolve
-from repro.snapshot.walk import IGNORED_NAMES
 
 __all__ = ["snapshot_url"]
 

@@ -1,12 +1,16 @@
-"""The stat cache: (path, inode, size, mtime_ns) -> id, so an unchanged file
-costs a stat, not a read, like ``git status``.
+"""The stat cache: (path, inode, size, mtime_ns, executable bit) -> id, so an
+unchanged file costs a stat, not a read, like ``git status``.
 
 SQLite under ``.repro/``, one row per folder and algorithm holding a
-marshalled ``{name: (inode, size, mtime_ns, oid)}``: looking up a 100,000-file
-tree is then one query and a few hundred rows, not 100,000 queries. A file
-modified within ``RACY_NS`` of being hashed is not cached, since a second
-write in the same timestamp tick would leave size and mtime unchanged
-(git's "racily clean" problem).
+marshalled ``{name: (inode, size, mtime_ns, executable, oid)}``: looking up a
+100,000-file tree is then one query and a few hundred rows, not 100,000
+queries. A second table remembers the tree id last computed for a root, so
+a snapshot in which every file is a hit need not rebuild its manifest; any
+change below a root forgets that root's tree.
+
+A file modified within ``RACY_NS`` of being hashed is not cached, since a
+second write in the same timestamp tick would leave size and mtime
+unchanged (git's "racily clean" problem).
 """
 
 from __future__ import annotations
@@ -16,32 +20,41 @@ import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-__all__ = ["RACY_NS", "StatCache", "StatKey"]
+__all__ = ["RACY_NS", "CachedTree", "Entry", "StatCache", "StatKey"]
 
 RACY_NS = 2_000_000_000
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS stat_dirs (
-    algorithm TEXT NOT NULL,
-    dir TEXT NOT NULL,
-    entries BLOB NOT NULL,
-    PRIMARY KEY (algorithm, dir)
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS stat_dirs (
+        algorithm TEXT NOT NULL, dir TEXT NOT NULL, entries BLOB NOT NULL,
+        PRIMARY KEY (algorithm, dir))""",
+    """CREATE TABLE IF NOT EXISTS trees (
+        algorithm TEXT NOT NULL, root TEXT NOT NULL, oid TEXT NOT NULL,
+        files INTEGER NOT NULL, bytes INTEGER NOT NULL,
+        PRIMARY KEY (algorithm, root))""",
 )
-"""
+_SCHEMA_VERSION = 2
 
-Entry = tuple[int, int, int, str]  # inode, size, mtime_ns, oid
+Entry = tuple[int, int, int, bool, str]  # inode, size, mtime_ns, executable, oid
+Cached = dict[str, dict[str, Entry]]
 
 
-@dataclass(frozen=True)
-class StatKey:
+class StatKey(NamedTuple):
     inode: int
     size: int
     mtime_ns: int
+    executable: bool
 
     @classmethod
     def of(cls, info: os.stat_result) -> StatKey:
-        return cls(info.st_ino, info.st_size, info.st_mtime_ns)
+        return cls(info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100))
+
+
+class CachedTree(NamedTuple):
+    oid: str
+    files: int
+    bytes: int
 
 
 class StatCache:
@@ -62,12 +75,16 @@ class StatCache:
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.db_path, timeout=30)
+        if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+            db.executescript("DROP TABLE IF EXISTS stat_dirs; DROP TABLE IF EXISTS trees;")
+            db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(_SCHEMA)
+        for statement in _SCHEMA:
+            db.execute(statement)
         return db
 
-    def load(self, root: str) -> dict[str, dict[str, Entry]]:
+    def load(self, root: str) -> Cached:
         """Every cached folder at or below ``root``: ``{dir: {name: entry}}``."""
         query = (
             "SELECT dir, entries FROM stat_dirs WHERE algorithm = ? "
@@ -80,6 +97,29 @@ class StatCache:
         finally:
             db.close()
         return {directory: _decode(blob) for directory, blob in rows}
+
+    def tree(self, root: str) -> CachedTree | None:
+        """The tree last computed for ``root``, if nothing below it changed since."""
+        db = self._connect()
+        try:
+            row = db.execute(
+                "SELECT oid, files, bytes FROM trees WHERE algorithm = ? AND root = ?",
+                (self.algorithm, root),
+            ).fetchone()
+        finally:
+            db.close()
+        return CachedTree(*row) if row else None
+
+    def save_tree(self, root: str, tree: CachedTree) -> None:
+        db = self._connect()
+        try:
+            with db:
+                db.execute(
+                    "INSERT OR REPLACE INTO trees VALUES (?, ?, ?, ?, ?)",
+                    (self.algorithm, root, *tree),
+                )
+        finally:
+            db.close()
 
     def save(
         self,
@@ -94,7 +134,7 @@ class StatCache:
         for path, key, oid in updates:
             directory, _, name = path.rpartition("/")
             if key.mtime_ns < started_ns - RACY_NS:
-                by_dir[directory][name] = (key.inode, key.size, key.mtime_ns, oid)
+                by_dir[directory][name] = (*key, oid)
                 kept += 1
             else:
                 by_dir[directory][name] = None
@@ -110,22 +150,36 @@ class StatCache:
         try:
             with db:
                 for directory, changes in by_dir.items():
-                    row = db.execute(
-                        "SELECT entries FROM stat_dirs WHERE algorithm = ? AND dir = ?",
-                        (self.algorithm, directory),
-                    ).fetchone()
-                    merged = _decode(row[0]) if row else {}
-                    for name, entry in changes.items():
-                        if entry is None:
-                            merged.pop(name, None)
-                        else:
-                            merged[name] = entry
-                    db.execute(
-                        "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?)",
-                        (self.algorithm, directory, marshal.dumps(merged)),
-                    )
+                    self._merge_dir(db, directory, changes)
+                    _forget_trees_above(db, self.algorithm, directory)
         finally:
             db.close()
+
+    def _merge_dir(
+        self, db: sqlite3.Connection, directory: str, changes: dict[str, Entry | None]
+    ) -> None:
+        row = db.execute(
+            "SELECT entries FROM stat_dirs WHERE algorithm = ? AND dir = ?",
+            (self.algorithm, directory),
+        ).fetchone()
+        merged = _decode(row[0]) if row else {}
+        for name, entry in changes.items():
+            if entry is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = entry
+        db.execute(
+            "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?)",
+            (self.algorithm, directory, marshal.dumps(merged)),
+        )
+
+
+def _forget_trees_above(db: sqlite3.Connection, algorithm: str, directory: str) -> None:
+    ancestors = [directory]
+    while (parent := os.path.dirname(ancestors[-1])) != ancestors[-1]:
+        ancestors.append(parent)
+    marks = ",".join("?" * len(ancestors))
+    db.execute(f"DELETE FROM trees WHERE algorithm = ? AND root IN ({marks})", (algorithm, *ancestors))
 
 
 def _decode(blob: bytes) -> dict[str, Entry]:
@@ -134,4 +188,3 @@ def _decode(blob: bytes) -> dict[str, Entry]:
     except (EOFError, ValueError, TypeError):
         return {}
     return value if isinstance(value, dict) else {}
-

@@ -245,8 +245,14 @@ class Batch:
     def __exit__(self, exc_type: object, *_: object) -> None:
         if exc_type is None:
             self.close()
-        elif self._writer is not None:
+        else:
+            self.abort()
+
+    def abort(self) -> None:
+        """Drop the pack being filled; packs already committed stay."""
+        if self._writer is not None:
             self._writer.abort()
+            self._writer = None
 
     def add(self, data: bytes | memoryview) -> str:
         oid = self._store.algorithm.hexdigest(data)

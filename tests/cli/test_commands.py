@@ -102,7 +102,9 @@ def test_another_hash_algorithm_from_config(repro: Repro, git_repo: Path) -> Non
     assert (git_repo / ".repro" / "cache" / "sha256").is_dir()
 
 
-def test_shared_cache_folder_from_local_config(repro: Repro, git_repo: Path, tmp_path: Path) -> None:
+def test_shared_cache_folder_from_local_config(
+    repro: Repro, git_repo: Path, tmp_path: Path
+) -> None:
     shared = tmp_path / "shared-cache"
     (git_repo / ".repro" / "config.local.toml").write_text(f'[cache]\ndir = "{shared}"\n')
     write_files(git_repo / "data", {"a.csv": b"1\n"})

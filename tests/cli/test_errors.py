@@ -140,7 +140,9 @@ def test_checkout_would_lose_unstored_work(repro: Repro, git_repo: Path) -> None
 def test_unknown_link_type(repro: Repro, git_repo: Path) -> None:
     write_files(git_repo / "data", {"a.csv": b"1\n"})
     tree = _tree(repro, "data")
-    assert "unknown link type 'symlink'" in one_line_error(repro("checkout", tree, "o", "-l", "symlink"))
+    assert "unknown link type 'symlink'" in one_line_error(
+        repro("checkout", tree, "o", "-l", "symlink")
+    )
 
 
 def test_bad_option_is_a_usage_error(repro: Repro) -> None:

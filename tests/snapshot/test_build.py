@@ -10,7 +10,7 @@ from repro_testing import age, write_files
 
 from repro.snapshot import StatCache, snapshot
 from repro.snapshot.errors import PathNotFoundError
-from repro.snapshot.hashfiles import _INLINE_FILES
+from repro.snapshot.hashfiles import INLINE_FILES
 from repro.store import ObjectStore, open_backend, read_tree
 
 ALGO = "xxh3-128"
@@ -101,7 +101,7 @@ def test_stat_cache_forgets_deleted_files(tmp_path: Path, stat_cache: StatCache)
 
 
 def test_parallel_workers_give_the_same_tree(tmp_path: Path, store: ObjectStore) -> None:
-    files = {f"d{i % 7}/f{i}": i.to_bytes(4, "big") * (i % 50) for i in range(_INLINE_FILES + 500)}
+    files = {f"d{i % 7}/f{i}": i.to_bytes(4, "big") * (i % 50) for i in range(INLINE_FILES + 500)}
     data = write_files(tmp_path / "d", files)
     serial = snapshot(str(data), algorithm=ALGO, jobs=1)
     parallel = snapshot(str(data), algorithm=ALGO, store=store, jobs=2)
@@ -148,7 +148,9 @@ def test_other_algorithms_give_their_own_ids(tmp_path: Path) -> None:
     assert len(set(ids.values())) == 3 and len(ids["sha256"]) == 64
 
 
-def test_file_vanishing_mid_snapshot_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_vanishing_mid_snapshot_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = write_files(tmp_path / "d", {"a": b"1", "b": b"2"})
     from repro.snapshot import build
 
@@ -163,3 +165,51 @@ def test_file_vanishing_mid_snapshot_is_named(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(build, "list_files", list_then_delete)
     with pytest.raises(PathNotFoundError, match="b"):
         snapshot(str(data), algorithm=ALGO)
+
+
+def test_unchanged_folder_reuses_its_tree_without_rebuilding(
+    tmp_path: Path, stat_cache: StatCache, store: ObjectStore
+) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "b/c": b"22"})
+    age(data)
+    first = snapshot(str(data), algorithm=ALGO, store=store, stat_cache=stat_cache)
+    again = snapshot(str(data), algorithm=ALGO, store=store, stat_cache=stat_cache)
+    assert stat_cache.tree(str(data)) is not None
+    assert (again.oid, again.files, again.bytes, again.reused) == (first.oid, 2, 3, 2)
+    assert again.tree == first.tree  # rebuilt from the stat cache on demand
+
+
+def test_chmod_alone_is_noticed_through_the_stat_cache(
+    tmp_path: Path, stat_cache: StatCache
+) -> None:
+    data = write_files(tmp_path / "d", {"run.sh": b"echo"})
+    age(data)
+    before = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    (data / "run.sh").chmod(0o755)  # changes ctime only, not mtime
+    after = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert after.oid != before.oid and after.tree.entries[0].executable
+
+
+def test_change_seen_through_a_subfolder_invalidates_the_parent_tree(
+    tmp_path: Path, stat_cache: StatCache
+) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "sub/b": b"2"})
+    age(data)
+    snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    (data / "sub" / "b").write_bytes(b"3")
+    age(data / "sub" / "b", seconds=30)  # old enough to cache, yet a new mtime
+    assert snapshot(str(data / "sub"), algorithm=ALGO, stat_cache=stat_cache).hashed == 1
+    parent = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert parent.reused == 2  # every file matched the cache …
+    assert parent.oid == snapshot(str(data), algorithm=ALGO).oid  # … yet the tree is new
+
+
+def test_deleted_file_is_not_mistaken_for_an_unchanged_tree(
+    tmp_path: Path, stat_cache: StatCache
+) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "b": b"2"})
+    age(data)
+    before = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    (data / "b").unlink()
+    after = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert after.oid != before.oid and after.files == 1

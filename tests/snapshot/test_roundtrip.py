@@ -32,7 +32,9 @@ def _no_prefix_clash(files: dict[str, bytes]) -> bool:
 def test_snapshot_checkout_snapshot(files: dict[str, bytes], pack_threshold: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        store = ObjectStore(open_backend(str(root / "cache")), "xxh3-128", pack_threshold=pack_threshold)
+        store = ObjectStore(
+            open_backend(str(root / "cache")), "xxh3-128", pack_threshold=pack_threshold
+        )
         first = snapshot(str(write_files(root / "src", files)), algorithm="xxh3-128", store=store)
         checkout(store, first.tree, str(root / "out"))
         again = snapshot(str(root / "out"), algorithm="xxh3-128")

@@ -20,7 +20,6 @@ ALGORITHM = "xxh3-128"
 PACK_THRESHOLD = 1024  # small, so that "large" objects stay cheap to make
 
 FileList = Callable[[], set[str]]
-Damage = Callable[[str], None]
 
 
 @pytest.fixture(params=["local", "memory"])
