@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import xxhash
-from conftest import FileList
+from store_testing import FileList
 
 from repro.store import (
     Backend,

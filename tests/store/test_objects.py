@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import xxhash
-from conftest import PACK_THRESHOLD, FileList, RecordingBackend
+from store_testing import PACK_THRESHOLD, FileList, RecordingBackend
 
 from repro.store import (
     Backend,

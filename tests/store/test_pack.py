@@ -6,7 +6,7 @@ import struct
 
 import pytest
 import xxhash
-from conftest import FileList
+from store_testing import FileList
 
 from repro.hashing import get_algorithm
 from repro.store import Backend, ObjectStore, StoreFormatError
