@@ -3,7 +3,9 @@
 For each dataset: the floor (one process, pre-listed files), repro hashing
 alone (API with a cold stat cache, CLI with its state db deleted), and
 repro storing too (API with an empty cache, CLI in a project whose cache and
-state are deleted). Best of 3 each. Target: hashing alone >= 0.8x floor.
+state are deleted), also shown against the store floor (the same reads and
+hashes, plus writing the bytes and an fsync). Best of 3 each.
+Target: hashing alone >= 0.8x the floor's throughput.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from benchmarks.common import (
     run_command,
 )
 from benchmarks.datasets import Dataset, dataset, human_size, warm
-from benchmarks.floors import Floor, measure_floor
+from benchmarks.floors import measure_floor, measure_store_floor
 from benchmarks.projects import new_repro_project, reset_repro_state
 from repro.snapshot import StatCache, snapshot
 from repro.store import ObjectStore, open_backend
@@ -55,29 +57,30 @@ def run(ctx: Context) -> Report:
         report.data[name] = figures
         overview.append(_overview_row(data, figures))
         _check(report, data, figures)
-    print_table(
-        "hashing: throughput as a fraction of the floor (1.00x = floor; higher is faster)",
-        ["dataset", "floor MB/s", "API hash", "CLI hash", "API store", "CLI store"],
-        overview,
-    )
+    headers = ["dataset", "floor MB/s", "API hash", "CLI hash"]
+    headers += ["store floor MB/s", "API store", "CLI store"]
+    title = "hashing: throughput as a fraction of its floor (1.00x = floor; higher is faster)"
+    print_table(title, headers, overview)
     return report
 
 
 def _bench_dataset(ctx: Context, data: Dataset, project: Path) -> dict[str, Any]:
     paths = data.paths()
+    scratch = ctx.work / "hashing-scratch"
     note(f"{data.label}: warming the page cache")
     warm(paths)
-    note(f"{data.label}: floor")
+    note(f"{data.label}: floors")
     floor = measure_floor(paths, RUNS)
-    seconds: dict[str, list[float]] = {}
-    scratch = ctx.work / "hashing-scratch"
+    seconds = {"floor": floor.os_read, "floor_simple": floor.simple}
+    seconds["store_floor"] = measure_store_floor(paths, scratch, RUNS)
     for case in _cases(ctx, data, project, scratch):
         note(f"{data.label}: {_LABELS[case.key]}")
         seconds[case.key] = best_of(RUNS, case.action, case.prepare)
     fresh_dir(scratch)
     reset_repro_state(project)
-    _print_dataset(data, floor, seconds)
-    return _figures(data, floor, seconds)
+    figures = _figures(data, seconds)
+    _print_dataset(data, figures)
+    return figures
 
 
 def _cases(ctx: Context, data: Dataset, project: Path, scratch: Path) -> list[Case]:
@@ -118,49 +121,57 @@ def _expect_hashed(hashed: int, data: Dataset) -> None:
 _LABELS = {
     "floor": "floor: os.open+fstat+os.read+xxh3 (1 process)",
     "floor_simple": "floor variant: open(p,'rb').read()+xxh3",
+    "store_floor": "store floor: read+xxh3+write one file+fsync",
     "api_hash": "repro API, hash only (cold stat cache)",
     "cli_hash": "repro CLI --no-store --json (state db deleted)",
     "api_store": "repro API, hash + store (empty cache)",
     "cli_store": "repro CLI, hash + store (fresh project)",
 }
+_STORING = ("store_floor", "api_store", "cli_store")
 
 
-def _all_seconds(floor: Floor, seconds: dict[str, list[float]]) -> dict[str, list[float]]:
-    return {"floor": floor.os_read, "floor_simple": floor.simple, **seconds}
-
-
-def _print_dataset(data: Dataset, floor: Floor, seconds: dict[str, list[float]]) -> None:
-    rows = []
-    for key, runs in _all_seconds(floor, seconds).items():
-        best = min(runs)
-        rows.append(
-            [
-                _LABELS[key],
-                best,
-                max(runs),
-                mb_per_s(data.total_bytes, best),
-                f"{floor.best / best:.2f}x",
-            ]
-        )
-    title = f"hashing: {data.label} ({human_size(data.total_bytes)}), best of {RUNS}"
-    print_table(title, ["what", "best s", "worst s", "MB/s", "vs floor"], rows)
-
-
-def _figures(data: Dataset, floor: Floor, seconds: dict[str, list[float]]) -> dict[str, Any]:
-    runs = _all_seconds(floor, seconds)
+def _figures(data: Dataset, seconds: dict[str, list[float]]) -> dict[str, Any]:
+    floor, store_floor = min(seconds["floor"]), min(seconds["store_floor"])
     return {
         "dataset": data.describe(),
         "bytes": data.total_bytes,
-        "seconds": runs,
-        "mb_per_s": {key: mb_per_s(data.total_bytes, min(value)) for key, value in runs.items()},
-        "vs_floor": {key: floor.best / min(value) for key, value in runs.items()},
+        "seconds": seconds,
+        "mb_per_s": {key: mb_per_s(data.total_bytes, min(runs)) for key, runs in seconds.items()},
+        "vs_floor": {key: floor / min(runs) for key, runs in seconds.items()},
+        "vs_store_floor": {key: store_floor / min(seconds[key]) for key in _STORING},
     }
 
 
+def _print_dataset(data: Dataset, figures: dict[str, Any]) -> None:
+    rows = []
+    for key, runs in figures["seconds"].items():
+        store = figures["vs_store_floor"].get(key)
+        rows.append(
+            [
+                _LABELS[key],
+                min(runs),
+                max(runs),
+                figures["mb_per_s"][key],
+                f"{figures['vs_floor'][key]:.2f}x",
+                "" if store is None else f"{store:.2f}x",
+            ]
+        )
+    title = f"hashing: {data.label} ({human_size(data.total_bytes)}), best of {RUNS}"
+    headers = ["what", "best s", "worst s", "MB/s", "vs floor", "vs store floor"]
+    print_table(title, headers, rows)
+
+
 def _overview_row(data: Dataset, figures: dict[str, Any]) -> list[object]:
-    ratios = figures["vs_floor"]
-    keys = ("api_hash", "cli_hash", "api_store", "cli_store")
-    return [data.label, figures["mb_per_s"]["floor"], *(f"{ratios[key]:.2f}x" for key in keys)]
+    hashing, storing = figures["vs_floor"], figures["vs_store_floor"]
+    return [
+        data.label,
+        figures["mb_per_s"]["floor"],
+        f"{hashing['api_hash']:.2f}x",
+        f"{hashing['cli_hash']:.2f}x",
+        figures["mb_per_s"]["store_floor"],
+        f"{storing['api_store']:.2f}x",
+        f"{storing['cli_store']:.2f}x",
+    ]
 
 
 def _check(report: Report, data: Dataset, figures: dict[str, Any]) -> None:

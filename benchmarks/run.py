@@ -13,10 +13,12 @@ crashed, or (with --strict) when a target was missed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import traceback
@@ -46,10 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(quick=args.quick)
     ctx.work.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    code = _code_state()
+    print(f"repro under test: {_describe(code)}")
     reports = [_run_one(name, ctx) for name in args.names or BENCHMARKS]
     _print_summary(reports, time.time() - started)
+    changed = _code_state() != code
+    if changed:
+        print("WARNING: repro's sources changed during the run; the figures mix versions")
+    results = {**_results(ctx, reports, started), "code": code, "code_changed": changed}
     out = DATA_DIR / ("results-quick.json" if args.quick else "results.json")
-    out.write_text(json.dumps(_results(ctx, reports, started), indent=2) + "\n")
+    out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nresults written to {out}")
     crashed = any(r.skipped and r.skipped.startswith("crashed") for r in reports)
     missed = any(not c.passed for r in reports for c in r.checks)
@@ -89,12 +97,17 @@ def _print_summary(reports: Sequence[Report], elapsed: float) -> None:
     rows: list[list[object]] = []
     for report in reports:
         if report.skipped:
-            rows.append(["SKIP", report.name, report.skipped, "", ""])
+            rows.append(["SKIP", report.name, _first_line(report.skipped), "", ""])
         for check in report.checks:
             verdict = "PASS" if check.passed else "FAIL"
             rows.append([verdict, check.benchmark, check.name, check.value, check.target])
     title = f"summary ({elapsed / 60:.1f} min)"
     print_table(title, ["", "benchmark", "target", "measured", "budget"], rows, left=5)
+
+
+def _first_line(text: str, width: int = 100) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def _results(ctx: Context, reports: Sequence[Report], started: float) -> dict[str, Any]:
@@ -105,6 +118,30 @@ def _results(ctx: Context, reports: Sequence[Report], started: float) -> dict[st
         "benchmarks": {r.name: {"skipped": r.skipped, **r.data} for r in reports},
         "checks": [vars(c) for r in reports for c in r.checks],
     }
+
+
+def _code_state() -> dict[str, str]:
+    """Which repro is measured: the commit, and a digest of the sources as
+    they are (uncommitted edits included)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted((root / "repro").rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--", "repro"], capture_output=True, text=True
+    )
+    return {
+        "commit": head.strip() or "unknown",
+        "sources": digest.hexdigest()[:16],
+        "uncommitted": "yes" if dirty.stdout.strip() else "no",
+    }
+
+
+def _describe(code: dict[str, str]) -> str:
+    edits = " + uncommitted edits" if code["uncommitted"] == "yes" else ""
+    return f"commit {code['commit'][:12]}{edits} (sources {code['sources']})"
 
 
 def _machine() -> dict[str, Any]:

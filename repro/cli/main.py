@@ -192,6 +192,7 @@ def fsck(as_json: JsonOption = False) -> None:
                 "problems": [
                     {"oid": p.oid, "where": p.where, "reason": p.reason} for p in report.problems
                 ],
+                "leftovers": report.leftovers,
             }
         )
     else:

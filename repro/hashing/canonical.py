@@ -48,6 +48,22 @@ def canonical_dumps(value: Any) -> bytes:
 def canonical_loads(data: bytes) -> Any:
     """Parse canonical (or any) JSON bytes."""
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(
+            data.decode("utf-8"), parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CanonicalizationError(f"not JSON: {exc}") from exc
+
+
+def _refuse_constant(name: str) -> Any:
+    raise CanonicalizationError(f"non-finite number {name}")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A record with a key twice has no single meaning: refuse it."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise CanonicalizationError(f"key {twice!r} appears twice")
+    return value

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from repro.hashing import get_algorithm
-from repro.snapshot.hashfiles import FileHash, HashJob, Outcome, hash_listing
+from repro.snapshot.hashfiles import HashJob, Outcome, hash_listing
 from repro.snapshot.remote import snapshot_url
-from repro.snapshot.statcache import Cached, CachedTree, StatCache
+from repro.snapshot.statcache import Cached, CachedTree, Entry, StatCache
 from repro.snapshot.walk import Listing, list_files
 from repro.store import ObjectStore, Tree, TreeEntry, write_tree
 
@@ -64,7 +64,9 @@ def snapshot(
         tree = snapshot_url(target, algorithm, store)
         oid = write_tree(store, tree) if store is not None else tree.oid
         return _result(oid, target, tree, len(tree), 0, store)
-    return _snapshot_local(target.removeprefix("file://"), algorithm, store, stat_cache, jobs, progress)
+    return _snapshot_local(
+        target.removeprefix("file://"), algorithm, store, stat_cache, jobs, progress
+    )
 
 
 def _snapshot_local(
@@ -89,7 +91,9 @@ def _snapshot_local(
     tree = Tree.build(algorithm, _entries(listing, files), check=False)
     oid = write_tree(store, tree) if store is not None else tree.oid
     if stat_cache is not None:
-        _remember(stat_cache, listing, cached, outcome, started, CachedTree(oid, len(tree), tree.size))
+        _remember(
+            stat_cache, listing, cached, outcome, started, CachedTree(oid, len(tree), tree.size)
+        )
     hashed = sum(item is not None for item in outcome)
     return _result(oid, listing.root, tree, hashed, len(outcome) - hashed, store)
 
@@ -121,30 +125,46 @@ def _reused(
         return Tree.build(algorithm, _entries(listing, files), check=False)
 
     count = len(listing.names)
-    return SnapshotResult(tree.oid, listing.root, algorithm, count, tree.bytes, 0, count, store is not None, load)
+    return SnapshotResult(
+        tree.oid, listing.root, algorithm, count, tree.bytes, 0, count, store is not None, load
+    )
 
 
 def _result(
     oid: str, uri: str, tree: Tree, hashed: int, reused: int, store: ObjectStore | None
 ) -> SnapshotResult:
     return SnapshotResult(
-        oid, uri, tree.algorithm, len(tree), tree.size, hashed, reused, store is not None, lambda: tree
+        oid,
+        uri,
+        tree.algorithm,
+        len(tree),
+        tree.size,
+        hashed,
+        reused,
+        store is not None,
+        lambda: tree,
     )
 
 
-def _resolve(listing: Listing, cached: Cached, outcome: Outcome) -> list[FileHash]:
-    """Every file's hash, taking the cache's entry where the file matched it."""
-    files: list[FileHash] = []
-    for name, item in zip(listing.names, outcome, strict=True):
+def _resolve(listing: Listing, cached: Cached, outcome: Outcome) -> list[Entry]:
+    """Every file's entry, taking the cache's where the file matched it."""
+    files: list[Entry] = []
+    for path, item in zip(_paths(listing), outcome, strict=True):
         if item is None:
-            directory, _, base = listing.absolute(name).rpartition("/")
-            inode, size, mtime_ns, executable, oid = cached[directory][base]
-            item = FileHash(oid, size, executable, inode, mtime_ns)
+            directory, _, base = path.rpartition("/")
+            item = tuple.__new__(Entry, cached[directory][base])
         files.append(item)
     return files
 
 
-def _entries(listing: Listing, files: list[FileHash]) -> list[TreeEntry]:
+def _paths(listing: Listing) -> list[str]:
+    if listing.single:
+        return [listing.root]
+    prefix = listing.root + "/"
+    return [prefix + name for name in listing.names]
+
+
+def _entries(listing: Listing, files: list[Entry]) -> list[TreeEntry]:
     return [
         TreeEntry(name, item.oid, item.size, item.executable)
         for name, item in zip(listing.names, files, strict=True)
@@ -160,8 +180,8 @@ def _remember(
     tree: CachedTree,
 ) -> None:
     fresh = [
-        (listing.absolute(name), item.key, item.oid)
-        for name, item in zip(listing.names, outcome, strict=True)
+        (path, item)
+        for path, item in zip(_paths(listing), outcome, strict=True)
         if item is not None
     ]
     vanished = [] if listing.single else _vanished(listing, cached, len(outcome) - len(fresh))
@@ -174,7 +194,7 @@ def _vanished(listing: Listing, cached: Cached, hits: int) -> list[str]:
     """Cached paths under the root that the walk no longer found."""
     if hits == sum(len(entries) for entries in cached.values()):
         return []  # each hit used up one cached entry: none is left over
-    present = {listing.absolute(name) for name in listing.names}
+    present = set(_paths(listing))
     return [
         f"{directory}/{name}"
         for directory, entries in cached.items()

@@ -24,7 +24,7 @@ from repro.errors import ReproError
 from repro.snapshot.build import snapshot
 from repro.snapshot.diff import diff_trees
 from repro.snapshot.errors import CheckoutConflictError
-from repro.snapshot.statcache import StatCache, StatKey
+from repro.snapshot.statcache import Entry, StatCache
 from repro.store import ObjectStore, Tree, TreeEntry
 
 __all__ = ["LINK_TYPES", "CheckoutResult", "InvalidLinkTypeError", "checkout"]
@@ -92,12 +92,12 @@ def checkout(
     writes = [(c.new, result.modified) for c in change.changed] + [
         (e, result.added) for e in change.added
     ]
-    written: list[tuple[str, StatKey, str]] = []
+    written: list[tuple[str, Entry]] = []
     for entry, bucket in writes:
         target = os.path.join(dest, entry.path)
         result.links[_materialize(store, entry, target, link_types)] += 1
         bucket.append(entry.path)
-        written.append((target, StatKey.of(os.stat(target)), entry.oid))
+        written.append((target, Entry.of(os.stat(target), entry.oid)))
         if progress is not None:
             progress(1)
     if stat_cache is not None and written:

@@ -16,7 +16,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from repro.errors import ReproError
 from repro.hashing import HashObject
@@ -26,32 +25,20 @@ from repro.snapshot.errors import (
     SymlinkLoopError,
     UnreadablePathError,
 )
-from repro.snapshot.statcache import Cached, StatKey
+from repro.snapshot.statcache import Cached, Entry
 from repro.snapshot.walk import Listing
 from repro.store import Batch, ObjectStore
 from repro.store.backend import iter_chunks
 
-__all__ = ["FileHash", "HashJob", "hash_listing"]
+__all__ = ["HashJob", "Outcome", "hash_listing"]
 
 Progress = Callable[[int, int], None]  # files, bytes done since the last call
-Outcome = list["FileHash | None"]  # None: the stat cache entry still holds
+Outcome = list[Entry | None]  # None: the stat cache entry still holds
 
 _STREAM_BUFFER = 1 << 20
 INLINE_FILES = 2_000
 _CHUNKS_PER_JOB = 8
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-class FileHash(NamedTuple):
-    oid: str
-    size: int
-    executable: bool
-    inode: int
-    mtime_ns: int
-
-    @property
-    def key(self) -> StatKey:
-        return StatKey(self.inode, self.size, self.mtime_ns, self.executable)
 
 
 @dataclass(frozen=True)
@@ -102,7 +89,9 @@ def _run_forked(
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for index, done in pool.imap_unordered(_worker, list(enumerate(chunks))):
-                parts[index] = [None if item is None else FileHash._make(item) for item in done]
+                parts[index] = [
+                    None if item is None else tuple.__new__(Entry, item) for item in done
+                ]
                 _report(progress, parts[index])
     finally:
         _JOB = None
@@ -150,7 +139,7 @@ def _hash_range(job: HashJob, start: int, end: int) -> Outcome:
     return results
 
 
-def _hash_one(job: HashJob, path: str, batch: Batch | None) -> FileHash | None:
+def _hash_one(job: HashJob, path: str, batch: Batch | None) -> Entry | None:
     directory, _, name = path.rpartition("/")
     known = job.cached.get(directory)
     hit = known.get(name) if known else None
@@ -166,8 +155,7 @@ def _hash_one(job: HashJob, path: str, batch: Batch | None) -> FileHash | None:
         oid = _hash_fd(job, fd, info.st_size, batch)
     finally:
         os.close(fd)
-    executable = bool(info.st_mode & 0o100)
-    return FileHash(oid, info.st_size, executable, info.st_ino, info.st_mtime_ns)
+    return Entry.of(info, oid)
 
 
 def _hash_fd(job: HashJob, fd: int, size: int, batch: Batch | None) -> str:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-__all__ = ["RACY_NS", "CachedTree", "Entry", "StatCache", "StatKey"]
+__all__ = ["RACY_NS", "CachedTree", "Entry", "StatCache"]
 
 RACY_NS = 2_000_000_000
 _SCHEMA = (
@@ -36,19 +36,23 @@ _SCHEMA = (
 )
 _SCHEMA_VERSION = 2
 
-Entry = tuple[int, int, int, bool, str]  # inode, size, mtime_ns, executable, oid
-Cached = dict[str, dict[str, Entry]]
 
+class Entry(NamedTuple):
+    """A file's stat key and id. Stored as a plain tuple; the first four
+    fields must all match a file's stat for the id to be trusted."""
 
-class StatKey(NamedTuple):
     inode: int
     size: int
     mtime_ns: int
     executable: bool
+    oid: str
 
     @classmethod
-    def of(cls, info: os.stat_result) -> StatKey:
-        return cls(info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100))
+    def of(cls, info: os.stat_result, oid: str) -> Entry:
+        return cls(info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid)
+
+
+Cached = dict[str, dict[str, tuple[int, int, int, bool, str]]]
 
 
 class CachedTree(NamedTuple):
@@ -123,18 +127,19 @@ class StatCache:
 
     def save(
         self,
-        updates: Iterable[tuple[str, StatKey, str]],
+        updates: Iterable[tuple[str, Entry]],
         started_ns: int,
         forget: Iterable[str] = (),
     ) -> int:
-        """Merge ``(path, key, oid)`` into the cache and drop the ``forget``
+        """Merge ``(path, entry)`` into the cache and drop the ``forget``
         paths; returns how many entries were kept."""
-        by_dir: dict[str, dict[str, Entry | None]] = defaultdict(dict)
+        by_dir: dict[str, dict[str, tuple[int, int, int, bool, str] | None]] = defaultdict(dict)
         kept = 0
-        for path, key, oid in updates:
+        for path, entry in updates:
             directory, _, name = path.rpartition("/")
-            if key.mtime_ns < started_ns - RACY_NS:
-                by_dir[directory][name] = (*key, oid)
+            if entry[2] < started_ns - RACY_NS:
+                inode, size, mtime_ns, executable, oid = entry  # marshal takes no tuple subclasses
+                by_dir[directory][name] = (inode, size, mtime_ns, executable, oid)
                 kept += 1
             else:
                 by_dir[directory][name] = None
@@ -145,7 +150,7 @@ class StatCache:
             self._merge(by_dir)
         return kept
 
-    def _merge(self, by_dir: dict[str, dict[str, Entry | None]]) -> None:
+    def _merge(self, by_dir: dict[str, dict[str, tuple[int, int, int, bool, str] | None]]) -> None:
         db = self._connect()
         try:
             with db:
@@ -156,7 +161,10 @@ class StatCache:
             db.close()
 
     def _merge_dir(
-        self, db: sqlite3.Connection, directory: str, changes: dict[str, Entry | None]
+        self,
+        db: sqlite3.Connection,
+        directory: str,
+        changes: dict[str, tuple[int, int, int, bool, str] | None],
     ) -> None:
         row = db.execute(
             "SELECT entries FROM stat_dirs WHERE algorithm = ? AND dir = ?",
@@ -179,10 +187,12 @@ def _forget_trees_above(db: sqlite3.Connection, algorithm: str, directory: str) 
     while (parent := os.path.dirname(ancestors[-1])) != ancestors[-1]:
         ancestors.append(parent)
     marks = ",".join("?" * len(ancestors))
-    db.execute(f"DELETE FROM trees WHERE algorithm = ? AND root IN ({marks})", (algorithm, *ancestors))
+    db.execute(
+        f"DELETE FROM trees WHERE algorithm = ? AND root IN ({marks})", (algorithm, *ancestors)
+    )
 
 
-def _decode(blob: bytes) -> dict[str, Entry]:
+def _decode(blob: bytes) -> dict[str, tuple[int, int, int, bool, str]]:
     try:
         value = marshal.loads(blob)
     except (EOFError, ValueError, TypeError):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["Backend", "FsspecBackend", "LocalBackend", "PendingWrite", "open_backend"]
 
 READ_ONLY = 0o444
+_WRITE_BUFFER = 1 << 20
 
 
 class PendingWrite(ABC):
@@ -100,11 +101,28 @@ class _LocalPendingWrite(PendingWrite):
         except OSError as exc:
             raise _write_error(full_dir, exc) from exc
         self._file = os.fdopen(fd, "wb", buffering=0)
+        self._buffer = bytearray()
 
     def write(self, chunk: bytes | memoryview) -> None:
-        # An unbuffered write may be short (a nearly full disk writes what fits
-        # and reports no error); loop so the next write raises ENOSPC instead of
-        # a truncated file being committed under the full content's id.
+        # A pack receives thousands of small objects: gather them so that the
+        # disk sees a few large writes instead of one system call per object.
+        if len(chunk) >= _WRITE_BUFFER:
+            self._flush()
+            self._write_all(chunk)
+            return
+        self._buffer += chunk
+        if len(self._buffer) >= _WRITE_BUFFER:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._write_all(self._buffer)
+            self._buffer = bytearray()
+
+    def _write_all(self, chunk: bytes | memoryview | bytearray) -> None:
+        # A write may be short (a nearly full disk writes what fits and reports
+        # no error); loop so the next write raises ENOSPC instead of a
+        # truncated file being committed under the full content's id.
         view = memoryview(chunk).cast("B")
         try:
             while view:
@@ -114,6 +132,7 @@ class _LocalPendingWrite(PendingWrite):
             raise _write_error(self._tmp, exc) from exc
 
     def commit(self, path: str) -> None:
+        self._flush()
         final = self._backend.full(path)
         try:
             if self._backend.fsync:

@@ -32,6 +32,8 @@ class FsckReport:
     checked: int = 0
     trees: int = 0
     problems: list[FsckProblem] = field(default_factory=list)
+    # Files of interrupted writes: never objects, harmless, safe to delete.
+    leftovers: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -48,8 +50,7 @@ def fsck(store: ObjectStore, progress: Progress | None = None) -> FsckReport:
         _tick(progress)
     for index in store.packs():
         _check_pack(store, report, index, trees, progress)
-    for pack_id in store.orphan_packs():
-        report.problems.append(FsckProblem(f"packs/{pack_id}.pack", "no index: interrupted write"))
+    report.leftovers = store.leftovers()
     for oid, data in trees:
         _check_tree(store, report, oid, data)
     return report

@@ -55,7 +55,8 @@ class ObjectStore:
         self.algorithm = algorithm if isinstance(algorithm, Algorithm) else get_algorithm(algorithm)
         self.pack_threshold = pack_threshold
         self.pack_size = pack_size
-        self._packs: list[PackIndex] | None = None
+        self._packs: dict[str, PackIndex] | None = None
+        self._packed: dict[str, PackIndex] = {}
 
     def __repr__(self) -> str:
         return f"ObjectStore({self.backend.root!r}, {self.algorithm.name!r})"
@@ -74,28 +75,44 @@ class ObjectStore:
 
     def packs(self) -> list[PackIndex]:
         if self._packs is None:
-            names = sorted(n for n in self.backend.listdir(PACK_DIR) if n.endswith(".idx"))
-            self._packs = [self._load_index(name.removesuffix(".idx")) for name in names]
-        return self._packs
+            self._packs = {}
+            self._packed = {}
+            self._load_new_packs()
+        return list(self._packs.values())
+
+    def _load_new_packs(self) -> None:
+        assert self._packs is not None
+        names = {
+            n.removesuffix(".idx") for n in self.backend.listdir(PACK_DIR) if n.endswith(".idx")
+        }
+        if self._packs.keys() - names:  # a pack went away (gc): start over
+            self._packs, self._packed = {}, {}
+        for pack_id in sorted(names - self._packs.keys()):
+            self.add_pack(pack_id)
 
     def _load_index(self, pack_id: str) -> PackIndex:
         return PackIndex(pack_id, self.backend.read_bytes(f"{PACK_DIR}/{pack_id}.idx"))
 
     def refresh(self) -> None:
-        """Forget the pack indexes read so far (another writer may have added some)."""
-        self._packs = None
+        """Read the indexes of packs other writers have added since the last look."""
+        if self._packs is not None:
+            self._load_new_packs()
 
     def add_pack(self, pack_id: str) -> None:
         """Make a pack this process has just committed visible to reads."""
-        if self._packs is not None:
-            self._packs.append(self._load_index(pack_id))
+        if self._packs is None or pack_id in self._packs:
+            return
+        index = self._load_index(pack_id)
+        self._packs[pack_id] = index
+        # One dict over every pack: a batch of 100,000 new objects asks it
+        # 100,000 times, and bisecting each pack's index per ask was the
+        # largest cost of a cold snapshot.
+        self._packed.update(dict.fromkeys(index.oids(), index))
 
     def _find_packed(self, oid: str) -> PackLocation | None:
-        for index in self.packs():
-            location = index.find(oid)
-            if location is not None:
-                return location
-        return None
+        self.packs()
+        index = self._packed.get(oid)
+        return index.find(oid) if index is not None else None
 
     def locate(self, oid: str) -> Location:
         path = self.loose_path(oid)
@@ -109,11 +126,24 @@ class ObjectStore:
             raise ObjectNotFoundError(oid, self.backend.root)
         return location
 
+    def _stored(self, oid: str) -> bool:
+        # Loose first: trees and records are loose, and one stat is cheaper
+        # than reading every pack index the first time.
+        if self.backend.exists(self.loose_path(oid)):
+            return True
+        self.packs()
+        return oid in self._packed
+
     def exists(self, oid: str) -> bool:
-        return self.backend.exists(self.loose_path(oid)) or self._find_packed(oid) is not None
+        if self._stored(oid):
+            return True
+        self.refresh()
+        return oid in self._packed
 
     def missing(self, oids: Iterable[str]) -> set[str]:
-        return {oid for oid in oids if not self.exists(oid)}
+        wanted = [self.validate(oid) for oid in oids]
+        self.refresh()
+        return {oid for oid in wanted if not self._stored(oid)}
 
     def is_packed(self, oid: str) -> bool:
         return self._find_packed(self.validate(oid)) is not None
@@ -162,10 +192,15 @@ class ObjectStore:
     # writing
 
     def write(self, data: bytes) -> str:
-        """Store ``data`` as its own object (loose) and return its id."""
+        """Store ``data`` as its own object (loose) and return its id.
+
+        Only the loose place is checked: reading every pack index to spot a
+        packed copy costs more than writing one more file would.
+        """
         oid = self.algorithm.hexdigest(data)
-        if not self.exists(oid):
-            self.backend.write_atomic(self.loose_path(oid), [data])
+        path = self.loose_path(oid)
+        if not self.backend.exists(path):
+            self.backend.write_atomic(path, [data])
         return oid
 
     def write_stream(self, chunks: Iterable[bytes]) -> str:
@@ -209,6 +244,18 @@ class ObjectStore:
     def iter_packed(self) -> Iterator[tuple[str, PackLocation]]:
         for index in self.packs():
             yield from index
+
+    def leftovers(self) -> list[str]:
+        """Files that interrupted writes left: packs without an index and
+        temp files. None of them is ever read as an object."""
+        found = [f"{PACK_DIR}/{pack_id}.pack" for pack_id in self.orphan_packs()]
+        folders = [OBJECTS_DIR, PACK_DIR]
+        folders += [f"{OBJECTS_DIR}/{p}" for p in self.backend.listdir(OBJECTS_DIR) if len(p) == 2]
+        for folder in folders:
+            found += [
+                f"{folder}/{n}" for n in self.backend.listdir(folder) if n.startswith(".tmp-")
+            ]
+        return sorted(found)
 
     def orphan_packs(self) -> list[str]:
         """Pack files with no index: writes that were interrupted."""

@@ -74,6 +74,10 @@ class PackIndex:
         offset, length = _POSITION.unpack_from(self._data, start)
         return PackLocation(self.pack_id, offset, length)
 
+    def oids(self) -> Iterator[str]:
+        for index in range(self.count):
+            yield self._digest_at(index).hex()
+
     def __iter__(self) -> Iterator[tuple[str, PackLocation]]:
         for index in range(self.count):
             yield self._digest_at(index).hex(), self._location(index)

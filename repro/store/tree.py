@@ -12,9 +12,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from repro.errors import ReproError
-from repro.hashing import canonical_loads, get_algorithm
+from repro.hashing import (
+    CanonicalizationError,
+    UnknownAlgorithmError,
+    canonical_loads,
+    get_algorithm,
+)
 
 __all__ = ["TREE_FORMAT", "InvalidTreeError", "Tree", "TreeEntry"]
 
@@ -29,8 +35,10 @@ class InvalidTreeError(ReproError, ValueError):
         super().__init__(f"{where}is not a valid tree: {reason}")
 
 
-@dataclass(frozen=True, order=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
+    """One file of a tree. A named tuple, not a dataclass: a 100,000-file
+    tree builds, sorts and serializes 100,000 of them on every snapshot."""
+
     path: str
     oid: str
     size: int
@@ -57,7 +65,7 @@ class Tree:
     def build(cls, algorithm: str, entries: Iterable[TreeEntry], *, check: bool = True) -> Tree:
         """A tree of ``entries`` in any order. ``check=False`` is for entries
         this process made from a directory walk, which are valid by making."""
-        ordered = tuple(sorted(entries, key=lambda entry: entry.path))
+        ordered = tuple(sorted(entries))  # paths are unique, so this orders by path
         if check:
             _check_entries(algorithm, ordered)
         return cls(algorithm, ordered)
@@ -72,8 +80,7 @@ class Tree:
     def to_bytes(self) -> bytes:
         # Hand-built rather than through canonical_dumps: a 100,000-file tree
         # must not pay for a generic walk; the shape here is fixed.
-        rows = [[e.path, e.oid, e.size, e.executable] for e in self.entries]
-        body = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        body = json.dumps(self.entries, separators=(",", ":"), ensure_ascii=False)
         head = json.dumps(self.algorithm, ensure_ascii=False)
         text = f'{{"algorithm":{head},"entries":{body},"format":"{TREE_FORMAT}"}}'
         return text.encode("utf-8")
@@ -86,22 +93,37 @@ class Tree:
     def from_bytes(cls, data: bytes, oid: str | None = None) -> Tree:
         try:
             doc = canonical_loads(data)
-        except ReproError as exc:
-            raise InvalidTreeError("not a tree manifest", oid) from exc
+        except CanonicalizationError as exc:
+            raise InvalidTreeError(f"not a tree manifest ({exc.reason})", oid) from exc
         if not isinstance(doc, dict) or doc.get("format") != TREE_FORMAT:
             found = doc.get("format") if isinstance(doc, dict) else None
             reason = f"unknown format {found!r} (upgrade repro?)" if found else "not a tree"
             raise InvalidTreeError(reason, oid)
         try:
-            entries = [TreeEntry(str(p), str(o), int(s), bool(x)) for p, o, s, x in doc["entries"]]
-            return cls.build(str(doc["algorithm"]), entries)
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # int(Infinity)
-            if isinstance(exc, InvalidTreeError):
-                raise InvalidTreeError(exc.reason, oid) from exc
+            tree = cls.build(doc["algorithm"], [_entry(row) for row in doc["entries"]])
+        except InvalidTreeError as exc:
+            raise InvalidTreeError(exc.reason, oid) from exc
+        except UnknownAlgorithmError as exc:
+            raise InvalidTreeError(str(exc), oid) from exc
+        except (KeyError, TypeError, ValueError) as exc:
             raise InvalidTreeError(f"malformed entries ({exc})", oid) from exc
+        if tree.to_bytes() != data:
+            # One content, one id: a manifest that is valid but not canonical
+            # would give the same files a second tree id.
+            raise InvalidTreeError("manifest is not in canonical form", oid)
+        return tree
 
     def as_dict(self) -> dict[str, TreeEntry]:
         return {entry.path: entry for entry in self.entries}
+
+
+def _entry(row: Any) -> TreeEntry:
+    path, oid, size, executable = row
+    if not (isinstance(path, str) and isinstance(oid, str)):
+        raise InvalidTreeError(f"path and id must be strings in {row!r}")
+    if type(size) is not int or type(executable) is not bool:
+        raise InvalidTreeError(f"size must be an integer and executable a boolean in {row!r}")
+    return TreeEntry(path, oid, size, executable)
 
 
 def _check_entries(algorithm: str, entries: tuple[TreeEntry, ...]) -> None:

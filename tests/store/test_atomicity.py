@@ -111,7 +111,7 @@ def test_killed_stream_write_stores_no_object(
 ) -> None:
     kill_when_stalled(STREAM_WRITER)
     [leftover] = temp_files(root)
-    assert leftover.stat().st_size == 4 * 65536  # it was killed mid-object
+    assert leftover.stat().st_size < len(STREAMED)  # it was killed mid-object
     store = open_store(root)
     assert not store.exists(xxhash.xxh3_128_hexdigest(STREAMED))
     assert list(store.iter_loose()) == []
@@ -168,11 +168,11 @@ def test_objects_of_an_orphan_pack_are_not_readable(
             store.read(oid)
 
 
-def test_fsck_reports_the_orphan_pack(root: Path, kill_when_stalled: KillWhenStalled) -> None:
+def test_fsck_lists_the_orphan_pack_as_a_leftover(
+    root: Path, kill_when_stalled: KillWhenStalled
+) -> None:
     kill_when_stalled(PACK_THEN_INDEX_WRITER)
     store = open_store(root)
     [orphan] = store.orphan_packs()
     report = fsck(store)
-    assert [(p.where, p.reason) for p in report.problems] == [
-        (f"packs/{orphan}.pack", "no index: interrupted write")
-    ]
+    assert report.ok and report.leftovers == [f"packs/{orphan}.pack"]

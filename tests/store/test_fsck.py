@@ -117,11 +117,11 @@ def test_tree_of_another_algorithm_is_reported(store: ObjectStore) -> None:
     assert (problem.oid, problem.reason) == (oid, "lists sha256 ids in a xxh3-128 store")
 
 
-def test_orphan_pack_is_reported(store: ObjectStore) -> None:
+def test_orphan_pack_is_a_leftover_not_a_problem(store: ObjectStore) -> None:
     orphan = "0" * 32
     store.backend.write_atomic(f"packs/{orphan}.pack", [b"RPRPACK\x01half"])
     report = fsck(store)
-    assert report.problems == [FsckProblem(f"packs/{orphan}.pack", "no index: interrupted write")]
+    assert report.ok and report.leftovers == [f"packs/{orphan}.pack"]
 
 
 def test_leftover_temp_files_are_not_objects(store: ObjectStore, make_blob: Blob) -> None:
@@ -132,6 +132,11 @@ def test_leftover_temp_files_are_not_objects(store: ObjectStore, make_blob: Blob
     report = fsck(store)
     assert report.ok
     assert report.checked == 7
+    assert report.leftovers == [
+        "objects/.tmp-killed",
+        "objects/ab/.tmp-killed",
+        "packs/.tmp-killed",
+    ]
 
 
 def test_fsck_sees_packs_written_since_the_store_listed_them(

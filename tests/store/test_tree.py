@@ -186,7 +186,7 @@ def test_from_bytes_refuses_a_negative_size() -> None:
 @pytest.mark.parametrize("size", [b"Infinity", b"-Infinity", b"NaN", b"1e400"])
 def test_from_bytes_refuses_a_size_that_is_no_integer(size: bytes) -> None:
     data = b'{"algorithm":"xxh3-128","entries":[["a","%s",%s,false]],"format":"repro.tree/v1"}'
-    with pytest.raises(InvalidTreeError, match="malformed entries"):
+    with pytest.raises(InvalidTreeError, match=r"non-finite number|must be an integer"):
         Tree.from_bytes(data % (OID.encode(), size))
 
 
