@@ -180,7 +180,7 @@ def print_table(
     """A plain-text table (log-friendly: no colours, no box drawing); the
     first ``left`` columns are text, the others figures (right-aligned)."""
     cells = [[_cell(value) for value in row] for row in rows]
-    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
     print(f"\n{title}")
     for line in (list(headers), ["-" * w for w in widths], *cells):
         padded = (
@@ -192,15 +192,13 @@ def print_table(
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return (
-            f"{value:.3f}"
-            if abs(value) < 10
-            else f"{value:.1f}"
-            if abs(value) < 1000
-            else f"{value:.0f}"
-        )
-    return str(value)
+    if not isinstance(value, float):
+        return str(value)
+    if abs(value) < 10:
+        return f"{value:.3f}"
+    if abs(value) < 1000:
+        return f"{value:.1f}"
+    return f"{value:.0f}"
 
 
 def note(text: str) -> None:

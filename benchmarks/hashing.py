@@ -39,6 +39,16 @@ ALGORITHM = "xxh3-128"
 RUNS = 3
 TARGET = 0.8  # hashing alone, as a fraction of the floor's throughput
 
+_LABELS = {
+    "floor": "floor: os.open+fstat+os.read+xxh3 (1 process)",
+    "floor_simple": "floor variant: open(p,'rb').read()+xxh3",
+    "store_floor": "store floor: read+xxh3+write one file+fsync",
+    "api_hash": "repro API, hash only (cold stat cache)",
+    "cli_hash": "repro CLI --no-store --json (state db deleted)",
+    "api_store": "repro API, hash + store (empty cache)",
+    "cli_store": "repro CLI, hash + store (fresh project)",
+}
+
 
 @dataclass(frozen=True)
 class Case:
@@ -118,15 +128,6 @@ def _expect_hashed(hashed: int, data: Dataset) -> None:
         raise RuntimeError(f"expected {data.files} files hashed, repro hashed {hashed}")
 
 
-_LABELS = {
-    "floor": "floor: os.open+fstat+os.read+xxh3 (1 process)",
-    "floor_simple": "floor variant: open(p,'rb').read()+xxh3",
-    "store_floor": "store floor: read+xxh3+write one file+fsync",
-    "api_hash": "repro API, hash only (cold stat cache)",
-    "cli_hash": "repro CLI --no-store --json (state db deleted)",
-    "api_store": "repro API, hash + store (empty cache)",
-    "cli_store": "repro CLI, hash + store (fresh project)",
-}
 _STORING = ("store_floor", "api_store", "cli_store")
 
 

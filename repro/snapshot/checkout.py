@@ -24,7 +24,7 @@ from repro.errors import ReproError
 from repro.snapshot.build import snapshot
 from repro.snapshot.diff import diff_trees
 from repro.snapshot.errors import CheckoutConflictError
-from repro.snapshot.statcache import Entry, StatCache
+from repro.snapshot.statcache import Entry, StatCache, entry_of
 from repro.store import ObjectStore, Tree, TreeEntry
 
 __all__ = ["LINK_TYPES", "CheckoutResult", "InvalidLinkTypeError", "checkout"]
@@ -97,7 +97,7 @@ def checkout(
         target = os.path.join(dest, entry.path)
         result.links[_materialize(store, entry, target, link_types)] += 1
         bucket.append(entry.path)
-        written.append((target, Entry.of(os.stat(target), entry.oid)))
+        written.append((target, entry_of(os.stat(target), entry.oid)))
         if progress is not None:
             progress(1)
     if stat_cache is not None and written:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-__all__ = ["RACY_NS", "CachedTree", "Entry", "StatCache"]
+__all__ = ["RACY_NS", "Cached", "CachedTree", "Entry", "StatCache", "entry_of"]
 
 RACY_NS = 2_000_000_000
 _SCHEMA = (
@@ -37,22 +37,15 @@ _SCHEMA = (
 _SCHEMA_VERSION = 2
 
 
-class Entry(NamedTuple):
-    """A file's stat key and id. Stored as a plain tuple; the first four
-    fields must all match a file's stat for the id to be trusted."""
-
-    inode: int
-    size: int
-    mtime_ns: int
-    executable: bool
-    oid: str
-
-    @classmethod
-    def of(cls, info: os.stat_result, oid: str) -> Entry:
-        return cls(info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid)
+# A file's (inode, size, mtime_ns, executable, oid): the first four must all
+# match a file's stat for the id to be trusted. A plain tuple, not a named
+# one: 100,000 of them cross between processes and into marshal.
+Entry = tuple[int, int, int, bool, str]
+Cached = dict[str, dict[str, Entry]]
 
 
-Cached = dict[str, dict[str, tuple[int, int, int, bool, str]]]
+def entry_of(info: os.stat_result, oid: str) -> Entry:
+    return (info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid)
 
 
 class CachedTree(NamedTuple):
@@ -133,13 +126,12 @@ class StatCache:
     ) -> int:
         """Merge ``(path, entry)`` into the cache and drop the ``forget``
         paths; returns how many entries were kept."""
-        by_dir: dict[str, dict[str, tuple[int, int, int, bool, str] | None]] = defaultdict(dict)
+        by_dir: dict[str, dict[str, Entry | None]] = defaultdict(dict)
         kept = 0
         for path, entry in updates:
             directory, _, name = path.rpartition("/")
             if entry[2] < started_ns - RACY_NS:
-                inode, size, mtime_ns, executable, oid = entry  # marshal takes no tuple subclasses
-                by_dir[directory][name] = (inode, size, mtime_ns, executable, oid)
+                by_dir[directory][name] = entry
                 kept += 1
             else:
                 by_dir[directory][name] = None
@@ -150,7 +142,7 @@ class StatCache:
             self._merge(by_dir)
         return kept
 
-    def _merge(self, by_dir: dict[str, dict[str, tuple[int, int, int, bool, str] | None]]) -> None:
+    def _merge(self, by_dir: dict[str, dict[str, Entry | None]]) -> None:
         db = self._connect()
         try:
             with db:
@@ -164,7 +156,7 @@ class StatCache:
         self,
         db: sqlite3.Connection,
         directory: str,
-        changes: dict[str, tuple[int, int, int, bool, str] | None],
+        changes: dict[str, Entry | None],
     ) -> None:
         row = db.execute(
             "SELECT entries FROM stat_dirs WHERE algorithm = ? AND dir = ?",
@@ -192,7 +184,7 @@ def _forget_trees_above(db: sqlite3.Connection, algorithm: str, directory: str) 
     )
 
 
-def _decode(blob: bytes) -> dict[str, tuple[int, int, int, bool, str]]:
+def _decode(blob: bytes) -> dict[str, Entry]:
     try:
         value = marshal.loads(blob)
     except (EOFError, ValueError, TypeError):

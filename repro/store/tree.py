@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from repro.errors import ReproError
@@ -70,7 +71,7 @@ class Tree:
             _check_entries(algorithm, ordered)
         return cls(algorithm, ordered)
 
-    @property
+    @cached_property
     def size(self) -> int:
         return sum(entry.size for entry in self.entries)
 
