@@ -24,7 +24,7 @@ from repro.errors import ReproError
 from repro.snapshot.build import snapshot
 from repro.snapshot.diff import diff_trees
 from repro.snapshot.errors import CheckoutConflictError
-from repro.snapshot.statcache import Entry, StatCache, entry_of
+from repro.snapshot.statcache import Entry, StatCache, by_folder, entry_of
 from repro.store import ObjectStore, Tree, TreeEntry
 
 __all__ = ["LINK_TYPES", "CheckoutResult", "InvalidLinkTypeError", "checkout"]
@@ -101,7 +101,7 @@ def checkout(
         if progress is not None:
             progress(1)
     if stat_cache is not None and written:
-        stat_cache.save(written, _now_ns())
+        stat_cache.save(by_folder(written), _now_ns())
     return result
 
 

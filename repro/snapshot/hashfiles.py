@@ -12,10 +12,11 @@ pack is committed whole, so a killed worker leaves no partial object.
 from __future__ import annotations
 
 import errno
+import mmap
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from repro.errors import ReproError
 from repro.hashing import HashObject
@@ -29,11 +30,12 @@ from repro.snapshot.statcache import Cached, Entry, entry_of
 from repro.snapshot.walk import Listing
 from repro.store import Batch, ObjectStore
 from repro.store.backend import iter_chunks
+from repro.store.tree import rows_fragment
 
-__all__ = ["HashJob", "Outcome", "hash_listing"]
+__all__ = ["ChunkResult", "HashJob", "hash_listing"]
 
 Progress = Callable[[int, int], None]  # files, bytes done since the last call
-Outcome = list[Entry | None]  # None: the stat cache entry still holds
+Fresh = dict[str, dict[str, Entry]]  # folder -> name -> entry, for files read this time
 
 _STREAM_BUFFER = 1 << 20
 INLINE_FILES = 2_000
@@ -50,12 +52,26 @@ class HashJob:
     new_hasher: Callable[[], HashObject]
 
 
+@dataclass
+class ChunkResult:
+    """What one run of the listing came to, in a form cheap to send between
+    processes: its rows already serialized, and only the files it read."""
+
+    rows: str  # a manifest fragment (see ``rows_fragment``)
+    files: int = 0
+    bytes: int = 0
+    fresh: Fresh = field(default_factory=dict)
+
+    @property
+    def hashed(self) -> int:
+        return sum(len(names) for names in self.fresh.values())
+
+
 _JOB: HashJob | None = None  # handed to forked workers through memory, not pickles
 
 
-def hash_listing(job: HashJob, jobs: int, progress: Progress | None = None) -> Outcome:
-    """For each name of ``job.listing``, in order: its ``FileHash``, or None
-    where the stat cache entry still describes the file."""
+def hash_listing(job: HashJob, jobs: int, progress: Progress | None = None) -> list[ChunkResult]:
+    """The listing hashed in consecutive runs, in order."""
     chunks = list(_chunks(len(job.listing.names), jobs))
     if jobs <= 1 or len(chunks) <= 1:
         return _run_inline(job, chunks, progress)
@@ -71,45 +87,46 @@ def _chunks(total: int, jobs: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + step, total)
 
 
-def _run_inline(job: HashJob, chunks: list[tuple[int, int]], progress: Progress | None) -> Outcome:
-    results: Outcome = []
+def _run_inline(
+    job: HashJob, chunks: list[tuple[int, int]], progress: Progress | None
+) -> list[ChunkResult]:
+    results = []
     for start, end in chunks:
-        done = _hash_range(job, start, end)
-        _report(progress, done)
-        results.extend(done)
+        results.append(_hash_range(job, start, end))
+        _report(progress, results[-1])
     return results
 
 
 def _run_forked(
     job: HashJob, chunks: list[tuple[int, int]], jobs: int, progress: Progress | None
-) -> Outcome:
+) -> list[ChunkResult]:
     global _JOB
     _JOB = job
-    parts: dict[int, Outcome] = {}
+    parts: dict[int, ChunkResult] = {}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for index, done in pool.imap_unordered(_worker, list(enumerate(chunks))):
                 parts[index] = done
-                _report(progress, parts[index])
+                _report(progress, done)
     finally:
         _JOB = None
     if job.store is not None:
         job.store.refresh()  # the workers committed packs this process has not read
-    return [item for index in sorted(parts) for item in parts[index]]
+    return [parts[index] for index in sorted(parts)]
 
 
-def _worker(task: tuple[int, tuple[int, int]]) -> tuple[int, Outcome]:
+def _worker(task: tuple[int, tuple[int, int]]) -> tuple[int, ChunkResult]:
     index, (start, end) = task
     assert _JOB is not None
     return index, _hash_range(_JOB, start, end)
 
 
-def _report(progress: Progress | None, done: Outcome) -> None:
+def _report(progress: Progress | None, done: ChunkResult) -> None:
     if progress is not None:
-        progress(len(done), sum(item[1] for item in done if item is not None))
+        progress(done.files, done.bytes)
 
 
-def _hash_range(job: HashJob, start: int, end: int) -> Outcome:
+def _hash_range(job: HashJob, start: int, end: int) -> ChunkResult:
     """Hash names ``start:end``; a pack begun here is committed only if
     every file was read.
 
@@ -118,13 +135,24 @@ def _hash_range(job: HashJob, start: int, end: int) -> Outcome:
     """
     listing = job.listing
     batch = job.store.batch() if job.store is not None else None
-    results: Outcome = []
+    names = listing.names[start:end]
+    rows: list[tuple[str, str, int, bool]] = []
+    fresh: Fresh = {}
+    total = 0
     prefix = listing.root + "/"
     path = listing.root
     try:
-        for name in listing.names[start:end]:
+        for name in names:
             path = listing.root if listing.single else prefix + name
-            results.append(_hash_one(job, path, batch))
+            directory, _, base = path.rpartition("/")
+            entry = _hash_one(job, path, directory, base, batch)
+            if entry is None:
+                entry = job.cached[directory][base]
+            else:
+                fresh.setdefault(directory, {})[base] = entry
+            _inode, size, _mtime, executable, oid = entry
+            rows.append((name, oid, size, executable))
+            total += size
     except BaseException as exc:
         if batch is not None:
             batch.abort()
@@ -133,11 +161,12 @@ def _hash_range(job: HashJob, start: int, end: int) -> Outcome:
         raise
     if batch is not None:
         batch.close()
-    return results
+    return ChunkResult(rows_fragment(rows), len(names), total, fresh)
 
 
-def _hash_one(job: HashJob, path: str, batch: Batch | None) -> Entry | None:
-    directory, _, name = path.rpartition("/")
+def _hash_one(
+    job: HashJob, path: str, directory: str, name: str, batch: Batch | None
+) -> Entry | None:
     known = job.cached.get(directory)
     hit = known.get(name) if known else None
     if hit is not None:
@@ -183,12 +212,25 @@ def _read_all(fd: int, size: int) -> bytes:
 
 def _hash_stream(job: HashJob, fd: int) -> str:
     hasher = job.new_hasher()
-    buffer = bytearray(_STREAM_BUFFER)
+    buffer = _stream_buffer()
     view = memoryview(buffer)
     with os.fdopen(fd, "rb", buffering=0, closefd=False) as file:
         while count := file.readinto(buffer):
             hasher.update(view[:count])
     return hasher.hexdigest()
+
+
+_BUFFER: list[mmap.mmap] = []
+
+
+def _stream_buffer() -> mmap.mmap:
+    """One page-aligned buffer per process. A bytearray lands wherever the
+    allocator puts it, and on the AMD EPYC machines here the kernel copies
+    into a buffer 16-31 bytes past a page boundary 5-6x slower (measured:
+    0.5-0.6 s per GiB against 0.1 s)."""
+    if not _BUFFER:
+        _BUFFER.append(mmap.mmap(-1, _STREAM_BUFFER))
+    return _BUFFER[0]
 
 
 def _path_error(path: str, exc: OSError) -> SnapshotPathError:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-__all__ = ["RACY_NS", "Cached", "CachedTree", "Entry", "StatCache", "entry_of"]
+__all__ = ["RACY_NS", "Cached", "CachedTree", "Entry", "StatCache", "by_folder", "entry_of"]
 
 RACY_NS = 2_000_000_000
 _SCHEMA = (
@@ -120,58 +120,62 @@ class StatCache:
 
     def save(
         self,
-        updates: Iterable[tuple[str, Entry]],
+        fresh: dict[str, dict[str, Entry]],
         started_ns: int,
+        *,
         forget: Iterable[str] = (),
+        base: Cached | None = None,
     ) -> int:
-        """Merge ``(path, entry)`` into the cache and drop the ``forget``
-        paths; returns how many entries were kept."""
-        by_dir: dict[str, dict[str, Entry | None]] = defaultdict(dict)
-        kept = 0
-        for path, entry in updates:
-            directory, _, name = path.rpartition("/")
-            if entry[2] < started_ns - RACY_NS:
-                by_dir[directory][name] = entry
-                kept += 1
-            else:
-                by_dir[directory][name] = None
+        """Merge the ``fresh`` entries (folder -> name -> entry) into the
+        cache, leaving out racily recent ones, and drop the ``forget`` paths.
+        ``base`` is the cache as this process loaded it, saving a re-read.
+        Returns how many fresh entries were kept."""
+        cutoff = started_ns - RACY_NS
+        changes: dict[str, tuple[dict[str, Entry], set[str]]] = {}
+        for directory, entries in fresh.items():
+            keep = {name: entry for name, entry in entries.items() if entry[2] < cutoff}
+            changes[directory] = (keep, set(entries) - set(keep))
         for path in forget:
             directory, _, name = path.rpartition("/")
-            by_dir[directory][name] = None
-        if by_dir:
-            self._merge(by_dir)
-        return kept
+            changes.setdefault(directory, ({}, set()))[1].add(name)
+        if changes:
+            self._merge(changes, base)
+        return sum(len(keep) for keep, _drop in changes.values())
 
-    def _merge(self, by_dir: dict[str, dict[str, Entry | None]]) -> None:
+    def _merge(
+        self, changes: dict[str, tuple[dict[str, Entry], set[str]]], base: Cached | None
+    ) -> None:
         db = self._connect()
         try:
             with db:
-                for directory, changes in by_dir.items():
-                    self._merge_dir(db, directory, changes)
+                for directory, (keep, drop) in changes.items():
+                    old = base.get(directory) if base is not None else self._read_dir(db, directory)
+                    merged = {**(old or {}), **keep}
+                    for name in drop:
+                        merged.pop(name, None)
+                    db.execute(
+                        "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?)",
+                        (self.algorithm, directory, marshal.dumps(merged)),
+                    )
                     _forget_trees_above(db, self.algorithm, directory)
         finally:
             db.close()
 
-    def _merge_dir(
-        self,
-        db: sqlite3.Connection,
-        directory: str,
-        changes: dict[str, Entry | None],
-    ) -> None:
+    def _read_dir(self, db: sqlite3.Connection, directory: str) -> dict[str, Entry]:
         row = db.execute(
             "SELECT entries FROM stat_dirs WHERE algorithm = ? AND dir = ?",
             (self.algorithm, directory),
         ).fetchone()
-        merged = _decode(row[0]) if row else {}
-        for name, entry in changes.items():
-            if entry is None:
-                merged.pop(name, None)
-            else:
-                merged[name] = entry
-        db.execute(
-            "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?)",
-            (self.algorithm, directory, marshal.dumps(merged)),
-        )
+        return _decode(row[0]) if row else {}
+
+
+def by_folder(pairs: Iterable[tuple[str, Entry]]) -> dict[str, dict[str, Entry]]:
+    """``(path, entry)`` pairs grouped as ``save`` takes them."""
+    grouped: dict[str, dict[str, Entry]] = defaultdict(dict)
+    for path, entry in pairs:
+        directory, _, name = path.rpartition("/")
+        grouped[directory][name] = entry
+    return dict(grouped)
 
 
 def _forget_trees_above(db: sqlite3.Connection, algorithm: str, directory: str) -> None:

@@ -67,37 +67,53 @@ def _stat(path: str) -> os.stat_result:
 
 
 def _walk(directory: str, prefix: str, ancestors: set[tuple[int, int]], names: list[str]) -> None:
+    """Append the files below ``directory`` in the order of their full paths.
+
+    Each folder's entries are visited sorted by name, a folder's name with a
+    "/" after it (as git orders tree entries): then every path comes out in
+    plain string order, so the listing is already the tree's order and any
+    slice of it is a contiguous run of the tree.
+    """
     try:
         entries = list(os.scandir(directory))
     except PermissionError as exc:
         raise UnreadablePathError(directory) from exc
     except OSError as exc:
         raise UnreadablePathError(directory, exc.strerror or str(exc)) from exc
+    visits: list[tuple[str, os.DirEntry[str], bool | None]] = []
     for entry in entries:
         if entry.name in IGNORED_NAMES:
             continue
         if entry.is_file(follow_symlinks=False):
-            names.append(prefix + entry.name)
+            visits.append((entry.name, entry, False))
         elif entry.is_dir(follow_symlinks=False):
+            visits.append((entry.name + "/", entry, True))
+        else:
+            is_dir = _followed_kind(entry, ancestors)
+            visits.append((entry.name + "/" if is_dir else entry.name, entry, None))
+    visits.sort(key=lambda visit: visit[0])
+    for key, entry, plain_dir in visits:
+        if not key.endswith("/"):
+            names.append(prefix + entry.name)
+        elif plain_dir:
             _walk(entry.path, f"{prefix}{entry.name}/", ancestors, names)
         else:
-            _visit_other(entry, prefix, ancestors, names)
+            info = os.stat(entry.path)
+            below = ancestors | {(info.st_dev, info.st_ino)}
+            _walk(entry.path, f"{prefix}{entry.name}/", below, names)
 
 
-def _visit_other(
-    entry: os.DirEntry[str], prefix: str, ancestors: set[tuple[int, int]], names: list[str]
-) -> None:
-    """A symbolic link (followed) or a special file (refused)."""
+def _followed_kind(entry: os.DirEntry[str], ancestors: set[tuple[int, int]]) -> bool:
+    """Whether a symbolic link leads to a folder (True) or a file (False);
+    refuses loops, dangling links and special files."""
     info = _stat(entry.path)
     if stat.S_ISREG(info.st_mode):
-        names.append(prefix + entry.name)
-    elif stat.S_ISDIR(info.st_mode):
-        key = (info.st_dev, info.st_ino)
-        if key in ancestors:
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        if (info.st_dev, info.st_ino) in ancestors:
             raise SymlinkLoopError(entry.path)
-        _walk(entry.path, f"{prefix}{entry.name}/", ancestors | {key}, names)
-    else:
-        raise UnsupportedFileError(entry.path, _kind(info.st_mode))
+        return True
+    raise UnsupportedFileError(entry.path, _kind(info.st_mode))
 
 
 def _kind(mode: int) -> str:

@@ -10,7 +10,7 @@ the folder it is checked out into.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -23,7 +23,14 @@ from repro.hashing import (
     get_algorithm,
 )
 
-__all__ = ["TREE_FORMAT", "InvalidTreeError", "Tree", "TreeEntry"]
+__all__ = [
+    "TREE_FORMAT",
+    "InvalidTreeError",
+    "Tree",
+    "TreeEntry",
+    "manifest_bytes",
+    "rows_fragment",
+]
 
 TREE_FORMAT = "repro.tree/v1"
 
@@ -79,12 +86,7 @@ class Tree:
         return len(self.entries)
 
     def to_bytes(self) -> bytes:
-        # Hand-built rather than through canonical_dumps: a 100,000-file tree
-        # must not pay for a generic walk; the shape here is fixed.
-        body = json.dumps(self.entries, separators=(",", ":"), ensure_ascii=False)
-        head = json.dumps(self.algorithm, ensure_ascii=False)
-        text = f'{{"algorithm":{head},"entries":{body},"format":"{TREE_FORMAT}"}}'
-        return text.encode("utf-8")
+        return manifest_bytes(self.algorithm, [rows_fragment(self.entries)])
 
     @property
     def oid(self) -> str:
@@ -116,6 +118,22 @@ class Tree:
 
     def as_dict(self) -> dict[str, TreeEntry]:
         return {entry.path: entry for entry in self.entries}
+
+
+def rows_fragment(rows: Sequence[Sequence[object]]) -> str:
+    """The JSON of ``rows`` (path, oid, size, executable; in path order)
+    without the enclosing brackets. Fragments of consecutive runs of a tree,
+    joined by ``manifest_bytes``, give the same bytes as the whole tree: so
+    worker processes can each serialize their own run."""
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False)[1:-1]
+
+
+def manifest_bytes(algorithm: str, fragments: Iterable[str]) -> bytes:
+    # Hand-built rather than through canonical_dumps: a 100,000-file tree
+    # must not pay for a generic walk; the shape here is fixed and canonical.
+    body = ",".join(fragment for fragment in fragments if fragment)
+    head = json.dumps(algorithm, ensure_ascii=False)
+    return f'{{"algorithm":{head},"entries":[{body}],"format":"{TREE_FORMAT}"}}'.encode()
 
 
 def _entry(row: Any) -> TreeEntry:

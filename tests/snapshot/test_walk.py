@@ -70,3 +70,11 @@ def test_named_pipe_is_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "data" / "pipe")
     with pytest.raises(UnsupportedFileError, match="named pipe"):
         list_files(str(tmp_path / "data"))
+
+
+def test_listing_comes_in_full_path_order(tmp_path: Path) -> None:
+    # "a.txt" < "a/x" < "a0" as strings: the walk must yield exactly that.
+    names = ["a0", "a/x", "a.txt", "a/b/c", "a-b/y", "b", "a/b.txt"]
+    write_files(tmp_path, {name: b"1" for name in names})
+    listed = list_files(str(tmp_path)).names
+    assert listed == sorted(names)
