@@ -57,11 +57,9 @@ def init(
     result = init_project(path, no_scm=no_scm)
     where = result.project.repro_dir
     if result.created:
-        output.console().print(
-            f"Initialized repro in {where}; commit .repro/config.toml and .repro/.gitignore"
-        )
+        output.say(f"Initialized repro in {where}; commit .repro/config.toml and .repro/.gitignore")
     else:
-        output.console().print(f"repro is already initialized in {where}")
+        output.say(f"repro is already initialized in {where}")
 
 
 @app.command()
@@ -92,7 +90,7 @@ def snapshot(
         )
         return
     stored = "stored" if result.stored else "not stored"
-    output.console().print(
+    output.say(
         f"{result.oid}  {_count(result.files, 'file')}, {_size(result.bytes)} "
         f"({result.hashed} hashed, {result.reused} unchanged; {stored})"
     )
@@ -130,19 +128,16 @@ def checkout(
             }
         )
         return
-    console = output.console()
     for label, paths in (("A", result.added), ("M", result.modified), ("D", result.deleted)):
         for path in paths[:20]:
-            console.print(f"{label} {path}")
+            output.say(f"{label} {path}")
         if len(paths) > 20:
-            console.print(f"{label} … and {len(paths) - 20} more")
+            output.say(f"{label} … and {len(paths) - 20} more")
     links = (
         ", ".join(f"{n} {kind}" for kind, n in sorted(result.links.items())) or "nothing written"
     )
     counts = f"{len(result.added)} added, {len(result.modified)} modified"
-    console.print(
-        f"{counts}, {len(result.deleted)} deleted, {result.unchanged} unchanged ({links})"
-    )
+    output.say(f"{counts}, {len(result.deleted)} deleted, {result.unchanged} unchanged ({links})")
 
 
 @app.command()
@@ -165,14 +160,13 @@ def diff(
             }
         )
         return
-    console = output.console()
     for entry in change.added:
-        console.print(f"A {entry.path}")
+        output.say(f"A {entry.path}")
     for entry in change.removed:
-        console.print(f"D {entry.path}")
+        output.say(f"D {entry.path}")
     for item in change.changed:
-        console.print(f"M {item.path}")
-    console.print(
+        output.say(f"M {item.path}")
+    output.say(
         f"{len(change.added)} added, {len(change.removed)} removed, "
         f"{len(change.changed)} changed, {change.unchanged} unchanged"
     )
@@ -197,11 +191,9 @@ def fsck(as_json: JsonOption = False) -> None:
         )
     else:
         for problem in report.problems:
-            output.error_console().print(f"bad: {problem}")
+            output.say_err(f"bad: {problem}")
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
-        output.console().print(
-            f"checked {report.checked} objects ({report.trees} trees): {verdict}"
-        )
+        output.say(f"checked {report.checked} objects ({report.trees} trees): {verdict}")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from repro.hashing import get_algorithm
-from repro.snapshot.hashfiles import ChunkResult, HashJob, hash_listing
+from repro.snapshot.hashfiles import ChunkResult, HashJob, cached_rows, hash_listing
 from repro.snapshot.remote import snapshot_url
 from repro.snapshot.statcache import Cached, CachedTree, Entry, StatCache
 from repro.snapshot.walk import Listing, list_files
@@ -84,7 +84,7 @@ def _snapshot_local(
     started = time.time_ns()
     listing = list_files(path)
     cache_root = os.path.dirname(listing.root) if listing.single else listing.root
-    cached = stat_cache.load(cache_root) if stat_cache is not None else {}
+    cached = stat_cache.load(cache_root) if stat_cache is not None else Cached()
     algo = get_algorithm(algorithm)
     job = HashJob(listing, cached, store, algo.hexdigest, algo.new)
     chunks = hash_listing(job, jobs or default_jobs(), progress)
@@ -96,7 +96,13 @@ def _snapshot_local(
             return _reused(listing, cached, unchanged, algorithm, store)
     # The walk lists files in tree order, so the chunks' fragments, joined,
     # are the manifest: no per-file object is built in this process.
-    data = manifest_bytes(algorithm, [chunk.rows for chunk in chunks])
+    fragments = [
+        chunk.rows
+        if chunk.rows is not None
+        else cached_rows(listing, cached, chunk.start, chunk.end)
+        for chunk in chunks
+    ]
+    data = manifest_bytes(algorithm, fragments)
     oid = store.write(data) if store is not None else algo.hexdigest(data)
     if stat_cache is not None:
         _remember(stat_cache, listing, cached, chunks, started, CachedTree(oid, files, size))
@@ -121,7 +127,7 @@ def _unchanged_tree(
     checked) and no cached file vanished (each match used up one entry)."""
     if stat_cache is None or listing.single:
         return None
-    if len(listing.names) != sum(len(entries) for entries in cached.values()):
+    if len(listing.names) != cached.total():
         return None
     remembered = stat_cache.tree(listing.root)
     if remembered is None or (store is not None and not store.exists(remembered.oid)):
@@ -169,7 +175,7 @@ def _remember(
 
 def _vanished(listing: Listing, cached: Cached, hits: int) -> list[str]:
     """Cached paths under the root that the walk no longer found."""
-    if hits == sum(len(entries) for entries in cached.values()):
+    if hits == cached.total():
         return []  # each hit used up one cached entry: none is left over
     prefix = listing.root + "/"
     present = {prefix + name for name in listing.names}

@@ -32,7 +32,7 @@ from repro.store import Batch, ObjectStore
 from repro.store.backend import iter_chunks
 from repro.store.tree import rows_fragment
 
-__all__ = ["ChunkResult", "HashJob", "hash_listing"]
+__all__ = ["ChunkResult", "HashJob", "cached_rows", "hash_listing"]
 
 Progress = Callable[[int, int], None]  # files, bytes done since the last call
 Fresh = dict[str, dict[str, Entry]]  # folder -> name -> entry, for files read this time
@@ -57,7 +57,9 @@ class ChunkResult:
     """What one run of the listing came to, in a form cheap to send between
     processes: its rows already serialized, and only the files it read."""
 
-    rows: str  # a manifest fragment (see ``rows_fragment``)
+    start: int
+    end: int
+    rows: str | None  # a manifest fragment (see ``rows_fragment``); None: all cached
     files: int = 0
     bytes: int = 0
     fresh: Fresh = field(default_factory=dict)
@@ -136,23 +138,25 @@ def _hash_range(job: HashJob, start: int, end: int) -> ChunkResult:
     listing = job.listing
     batch = job.store.batch() if job.store is not None else None
     names = listing.names[start:end]
-    rows: list[tuple[str, str, int, bool]] = []
+    entries: list[Entry] = []
     fresh: Fresh = {}
-    total = 0
     prefix = listing.root + "/"
     path = listing.root
+    folder: str | None = None
+    known: dict[str, Entry] | None = None
     try:
         for name in names:
             path = listing.root if listing.single else prefix + name
             directory, _, base = path.rpartition("/")
-            entry = _hash_one(job, path, directory, base, batch)
-            if entry is None:
-                entry = job.cached[directory][base]
-            else:
-                fresh.setdefault(directory, {})[base] = entry
-            _inode, size, _mtime, executable, oid = entry
-            rows.append((name, oid, size, executable))
-            total += size
+            if directory != folder:  # names come grouped by folder
+                folder, known = directory, job.cached.get(directory)
+            hit = known.get(base) if known else None
+            if hit is not None and _matches(hit, os.stat(path)):
+                entries.append(hit)
+                continue
+            entry = _read(job, path, batch)
+            fresh.setdefault(directory, {})[base] = entry
+            entries.append(entry)
     except BaseException as exc:
         if batch is not None:
             batch.abort()
@@ -161,18 +165,38 @@ def _hash_range(job: HashJob, start: int, end: int) -> ChunkResult:
         raise
     if batch is not None:
         batch.close()
-    return ChunkResult(rows_fragment(rows), len(names), total, fresh)
+    # An unchanged run sends no rows: the parent needs them only if some
+    # other run changed, and can then make them from the stat cache.
+    rows = _rows(names, entries) if fresh else None
+    total = sum(entry[1] for entry in entries)
+    return ChunkResult(start, end, rows, len(names), total, fresh)
 
 
-def _hash_one(
-    job: HashJob, path: str, directory: str, name: str, batch: Batch | None
-) -> Entry | None:
-    known = job.cached.get(directory)
-    hit = known.get(name) if known else None
-    if hit is not None:
-        info = os.stat(path)
-        if hit[:4] == (info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100)):
-            return None
+def _matches(entry: Entry, info: os.stat_result) -> bool:
+    return (
+        entry[2] == info.st_mtime_ns
+        and entry[1] == info.st_size
+        and entry[0] == info.st_ino
+        and entry[3] == bool(info.st_mode & 0o100)
+    )
+
+
+def _rows(names: list[str], entries: list[Entry]) -> str:
+    return rows_fragment([(name, e[4], e[1], e[3]) for name, e in zip(names, entries, strict=True)])
+
+
+def cached_rows(listing: Listing, cached: Cached, start: int, end: int) -> str:
+    """The manifest fragment of names ``start:end``, all taken from the cache."""
+    names = listing.names[start:end]
+    prefix = listing.root + "/"
+    entries = []
+    for name in names:
+        directory, _, base = (listing.root if listing.single else prefix + name).rpartition("/")
+        entries.append(cached[directory][base])
+    return _rows(names, entries)
+
+
+def _read(job: HashJob, path: str, batch: Batch | None) -> Entry:
     # Open first and fstat the descriptor: cheaper than a path stat, and the
     # size and mtime then describe the very file that is read.
     fd = os.open(path, _OPEN_FLAGS)

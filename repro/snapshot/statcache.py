@@ -19,7 +19,7 @@ import marshal
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 __all__ = ["RACY_NS", "Cached", "CachedTree", "Entry", "StatCache", "by_folder", "entry_of"]
@@ -28,20 +28,45 @@ RACY_NS = 2_000_000_000
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS stat_dirs (
         algorithm TEXT NOT NULL, dir TEXT NOT NULL, entries BLOB NOT NULL,
-        PRIMARY KEY (algorithm, dir))""",
+        count INTEGER NOT NULL, PRIMARY KEY (algorithm, dir))""",
     """CREATE TABLE IF NOT EXISTS trees (
         algorithm TEXT NOT NULL, root TEXT NOT NULL, oid TEXT NOT NULL,
         files INTEGER NOT NULL, bytes INTEGER NOT NULL,
         PRIMARY KEY (algorithm, root))""",
 )
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 
 
 # A file's (inode, size, mtime_ns, executable, oid): the first four must all
 # match a file's stat for the id to be trusted. A plain tuple, not a named
 # one: 100,000 of them cross between processes and into marshal.
 Entry = tuple[int, int, int, bool, str]
-Cached = dict[str, dict[str, Entry]]
+
+
+class Cached(Mapping[str, dict[str, Entry]]):
+    """The cached folders below a root, each decoded on first use: a worker
+    process decodes only the folders it hashes, and an unchanged tree is
+    recognized from the stored counts without decoding any."""
+
+    def __init__(self, rows: dict[str, tuple[bytes, int]] | None = None) -> None:
+        self._rows = rows or {}
+        self._decoded: dict[str, dict[str, Entry]] = {}
+
+    def __getitem__(self, directory: str) -> dict[str, Entry]:
+        decoded = self._decoded.get(directory)
+        if decoded is None:
+            decoded = self._decoded[directory] = _decode(self._rows[directory][0])
+        return decoded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def total(self) -> int:
+        """How many files the cache holds below the root."""
+        return sum(count for _blob, count in self._rows.values())
 
 
 def entry_of(info: os.stat_result, oid: str) -> Entry:
@@ -84,7 +109,7 @@ class StatCache:
     def load(self, root: str) -> Cached:
         """Every cached folder at or below ``root``: ``{dir: {name: entry}}``."""
         query = (
-            "SELECT dir, entries FROM stat_dirs WHERE algorithm = ? "
+            "SELECT dir, entries, count FROM stat_dirs WHERE algorithm = ? "
             "AND (dir = ? OR (dir >= ? AND dir < ?))"
         )
         base = root.rstrip("/")
@@ -93,7 +118,7 @@ class StatCache:
             rows = db.execute(query, (self.algorithm, base, base + "/", base + "0")).fetchall()
         finally:
             db.close()
-        return {directory: _decode(blob) for directory, blob in rows}
+        return Cached({directory: (blob, count) for directory, blob, count in rows})
 
     def tree(self, root: str) -> CachedTree | None:
         """The tree last computed for ``root``, if nothing below it changed since."""
@@ -154,8 +179,8 @@ class StatCache:
                     for name in drop:
                         merged.pop(name, None)
                     db.execute(
-                        "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?)",
-                        (self.algorithm, directory, marshal.dumps(merged)),
+                        "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?, ?)",
+                        (self.algorithm, directory, marshal.dumps(merged), len(merged)),
                     )
                     _forget_trees_above(db, self.algorithm, directory)
         finally:

@@ -80,27 +80,34 @@ def _walk(directory: str, prefix: str, ancestors: set[tuple[int, int]], names: l
         raise UnreadablePathError(directory) from exc
     except OSError as exc:
         raise UnreadablePathError(directory, exc.strerror or str(exc)) from exc
-    visits: list[tuple[str, os.DirEntry[str], bool | None]] = []
+    files: list[str] = []
+    folders: dict[str, tuple[os.DirEntry[str], bool]] = {}  # "name/" -> (entry, via a link)
     for entry in entries:
-        if entry.name in IGNORED_NAMES:
+        name = entry.name
+        if name in IGNORED_NAMES:
             continue
         if entry.is_file(follow_symlinks=False):
-            visits.append((entry.name, entry, False))
+            files.append(name)
         elif entry.is_dir(follow_symlinks=False):
-            visits.append((entry.name + "/", entry, True))
+            folders[name + "/"] = (entry, False)
+        elif _followed_kind(entry, ancestors):
+            folders[name + "/"] = (entry, True)
         else:
-            is_dir = _followed_kind(entry, ancestors)
-            visits.append((entry.name + "/" if is_dir else entry.name, entry, None))
-    visits.sort(key=lambda visit: visit[0])
-    for key, entry, plain_dir in visits:
-        if not key.endswith("/"):
-            names.append(prefix + entry.name)
-        elif plain_dir:
-            _walk(entry.path, f"{prefix}{entry.name}/", ancestors, names)
-        else:
+            files.append(name)
+    if not folders:  # most folders of data: plain strings sort fastest
+        files.sort()
+        names.extend([prefix + name for name in files])
+        return
+    for key in sorted(files + list(folders)):
+        if key not in folders:
+            names.append(prefix + key)
+            continue
+        entry, linked = folders[key]
+        below = ancestors
+        if linked:
             info = os.stat(entry.path)
             below = ancestors | {(info.st_dev, info.st_ino)}
-            _walk(entry.path, f"{prefix}{entry.name}/", below, names)
+        _walk(entry.path, prefix + key, below, names)
 
 
 def _followed_kind(entry: os.DirEntry[str], ancestors: set[tuple[int, int]]) -> bool:

@@ -213,3 +213,16 @@ def test_deleted_file_is_not_mistaken_for_an_unchanged_tree(
     (data / "b").unlink()
     after = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
     assert after.oid != before.oid and after.files == 1
+
+
+def test_one_change_among_many_chunks(tmp_path: Path, stat_cache: StatCache) -> None:
+    files = {f"d{i % 9}/f{i}": str(i).encode() for i in range(INLINE_FILES * 2)}
+    data = write_files(tmp_path / "d", files)
+    age(data)
+    snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache, jobs=2)
+    (data / "d3" / "f3").write_bytes(b"changed")
+    age(data / "d3" / "f3", seconds=30)
+    again = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache, jobs=2)
+    assert (again.hashed, again.reused) == (1, len(files) - 1)
+    assert again.oid == snapshot(str(data), algorithm=ALGO, jobs=1).oid
+    assert again.tree.as_dict()["d3/f3"].size == len(b"changed")
