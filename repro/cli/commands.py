@@ -35,7 +35,7 @@ def _tree_id(project: Project, text: str) -> str:
         if info.algorithm != algorithm:
             raise InvalidOidError(text, algorithm)
         return info.oid
-    return project.store().validate(text.lower() if len(text) > 8 else text)
+    return project.store().validate(text)
 
 
 def checkout_tree(

@@ -16,6 +16,7 @@ import errno
 import fcntl
 import os
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ def checkout(
         if name not in LINK_TYPES:
             raise InvalidLinkTypeError(name)
     dest = os.path.abspath(dest)
+    started = time.time_ns()
     current = _current_tree(store, dest, stat_cache)
     change = diff_trees(current, tree)
     doomed = [c.old for c in change.changed] + change.removed
@@ -101,14 +103,8 @@ def checkout(
         if progress is not None:
             progress(1)
     if stat_cache is not None and written:
-        stat_cache.save(by_folder(written), _now_ns())
+        stat_cache.save(by_folder(written), started)
     return result
-
-
-def _now_ns() -> int:
-    import time
-
-    return time.time_ns()
 
 
 def _current_tree(store: ObjectStore, dest: str, stat_cache: StatCache | None) -> Tree:
