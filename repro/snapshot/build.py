@@ -19,7 +19,7 @@ from repro.hashing import get_algorithm
 from repro.snapshot.hashfiles import ChunkResult, HashJob, cached_rows, hash_listing
 from repro.snapshot.remote import snapshot_url
 from repro.snapshot.statcache import Cached, CachedTree, Entry, StatCache
-from repro.snapshot.walk import Listing, list_files
+from repro.snapshot.walk import Listing, start_listing
 from repro.store import ObjectStore, Tree, TreeEntry, write_tree
 from repro.store.tree import manifest_bytes
 
@@ -82,12 +82,12 @@ def _snapshot_local(
     progress: Progress | None,
 ) -> SnapshotResult:
     started = time.time_ns()
-    listing = list_files(path)
+    listing, names = start_listing(path)
     cache_root = os.path.dirname(listing.root) if listing.single else listing.root
     cached = stat_cache.load(cache_root) if stat_cache is not None else Cached()
     algo = get_algorithm(algorithm)
     job = HashJob(listing, cached, store, algo.hexdigest, algo.new)
-    chunks = hash_listing(job, jobs or default_jobs(), progress)
+    chunks = hash_listing(job, names, jobs or default_jobs(), progress)
     hashed = sum(chunk.hashed for chunk in chunks)
     files, size = len(listing.names), sum(chunk.bytes for chunk in chunks)
     if hashed == 0:

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from repro.errors import ReproError
 from repro.hashing import HashObject
@@ -72,55 +73,55 @@ class ChunkResult:
 _JOB: HashJob | None = None  # handed to forked workers through memory, not pickles
 
 
-def hash_listing(job: HashJob, jobs: int, progress: Progress | None = None) -> list[ChunkResult]:
-    """The listing hashed in consecutive runs, in order."""
-    chunks = list(_chunks(len(job.listing.names), jobs))
-    if jobs <= 1 or len(chunks) <= 1:
-        return _run_inline(job, chunks, progress)
-    return _run_forked(job, chunks, jobs, progress)
-
-
-def _chunks(total: int, jobs: int) -> Iterator[tuple[int, int]]:
-    if total <= INLINE_FILES or jobs <= 1:
-        yield 0, total
-        return
-    step = max(total // (jobs * _CHUNKS_PER_JOB), 256)
-    for start in range(0, total, step):
-        yield start, min(start + step, total)
-
-
-def _run_inline(
-    job: HashJob, chunks: list[tuple[int, int]], progress: Progress | None
+def hash_listing(
+    job: HashJob, names: Iterator[str], jobs: int, progress: Progress | None = None
 ) -> list[ChunkResult]:
-    results = []
-    for start, end in chunks:
-        results.append(_hash_range(job, start, end))
-        _report(progress, results[-1])
-    return results
+    """Hash the files the walk ``names`` yields, in consecutive runs; the
+    names are appended to ``job.listing.names`` as they are taken."""
+    listed = job.listing.names
+    listed.extend(islice(names, INLINE_FILES))
+    if jobs <= 1 or len(listed) < INLINE_FILES:
+        listed.extend(names)
+        result = _hash_range(job, 0, listed)
+        _report(progress, result)
+        return [result]
+    return _run_forked(job, names, jobs, progress)
+
+
+def _tasks(listed: list[str], names: Iterator[str], jobs: int) -> Iterator[tuple[int, list[str]]]:
+    """The first run as soon as it is listed, so the workers start while
+    the walk goes on (in the pool's feeder thread); then the rest of the
+    walk, cut into even runs."""
+    yield 0, listed[:]
+    start = len(listed)
+    listed.extend(names)
+    step = max((len(listed) - start) // (jobs * _CHUNKS_PER_JOB), 256)
+    for first in range(start, len(listed), step):
+        yield first, listed[first : first + step]
 
 
 def _run_forked(
-    job: HashJob, chunks: list[tuple[int, int]], jobs: int, progress: Progress | None
+    job: HashJob, names: Iterator[str], jobs: int, progress: Progress | None
 ) -> list[ChunkResult]:
     global _JOB
     _JOB = job
     parts: dict[int, ChunkResult] = {}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for index, done in pool.imap_unordered(_worker, list(enumerate(chunks))):
-                parts[index] = done
+            tasks = _tasks(job.listing.names, names, jobs)
+            for done in pool.imap_unordered(_worker, tasks):
+                parts[done.start] = done
                 _report(progress, done)
     finally:
         _JOB = None
     if job.store is not None:
         job.store.refresh()  # the workers committed packs this process has not read
-    return [parts[index] for index in sorted(parts)]
+    return [parts[start] for start in sorted(parts)]
 
 
-def _worker(task: tuple[int, tuple[int, int]]) -> tuple[int, ChunkResult]:
-    index, (start, end) = task
+def _worker(task: tuple[int, list[str]]) -> ChunkResult:
     assert _JOB is not None
-    return index, _hash_range(_JOB, start, end)
+    return _hash_range(_JOB, *task)
 
 
 def _report(progress: Progress | None, done: ChunkResult) -> None:
@@ -128,16 +129,15 @@ def _report(progress: Progress | None, done: ChunkResult) -> None:
         progress(done.files, done.bytes)
 
 
-def _hash_range(job: HashJob, start: int, end: int) -> ChunkResult:
-    """Hash names ``start:end``; a pack begun here is committed only if
-    every file was read.
+def _hash_range(job: HashJob, start: int, names: list[str]) -> ChunkResult:
+    """Hash ``names``, which stand at ``start`` in the listing; a pack begun
+    here is committed only if every file was read.
 
     This is the hot loop of a snapshot (100,000 files go through it), so it
     is flat and works on tuples: every call and object here shows up.
     """
     listing = job.listing
     batch = job.store.batch() if job.store is not None else None
-    names = listing.names[start:end]
     entries: list[Entry] = []
     fresh: Fresh = {}
     prefix = listing.root + "/"
@@ -169,7 +169,7 @@ def _hash_range(job: HashJob, start: int, end: int) -> ChunkResult:
     # other run changed, and can then make them from the stat cache.
     rows = _rows(names, entries) if fresh else None
     total = sum(entry[1] for entry in entries)
-    return ChunkResult(start, end, rows, len(names), total, fresh)
+    return ChunkResult(start, start + len(names), rows, len(names), total, fresh)
 
 
 def _matches(entry: Entry, info: os.stat_result) -> bool:

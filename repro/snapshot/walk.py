@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from repro.snapshot.errors import (
@@ -19,7 +20,7 @@ from repro.snapshot.errors import (
     UnsupportedFileError,
 )
 
-__all__ = ["IGNORED_NAMES", "Listing", "list_files"]
+__all__ = ["IGNORED_NAMES", "Listing", "list_files", "start_listing"]
 
 IGNORED_NAMES = frozenset({".git", ".repro"})
 
@@ -40,15 +41,22 @@ class Listing:
 
 
 def list_files(path: str) -> Listing:
+    listing, names = start_listing(path)
+    listing.names.extend(names)
+    return listing
+
+
+def start_listing(path: str) -> tuple[Listing, Iterator[str]]:
+    """An empty listing of ``path`` and the walk that yields its names, for
+    a caller that starts hashing before the walk is over (it appends the
+    names to ``listing.names`` as they come)."""
     root = os.path.abspath(path)
     info = _stat(root)
     if stat.S_ISREG(info.st_mode):
-        return Listing(root, [os.path.basename(root)], single=True)
+        return Listing(root, [], single=True), iter([os.path.basename(root)])
     if not stat.S_ISDIR(info.st_mode):
         raise UnsupportedFileError(root, _kind(info.st_mode))
-    names: list[str] = []
-    _walk(root, "", {(info.st_dev, info.st_ino)}, names)
-    return Listing(root, names)
+    return Listing(root, []), _walk(root, "", {(info.st_dev, info.st_ino)})
 
 
 def _stat(path: str) -> os.stat_result:
@@ -66,8 +74,8 @@ def _stat(path: str) -> os.stat_result:
         raise UnreadablePathError(path, exc.strerror or str(exc)) from exc
 
 
-def _walk(directory: str, prefix: str, ancestors: set[tuple[int, int]], names: list[str]) -> None:
-    """Append the files below ``directory`` in the order of their full paths.
+def _walk(directory: str, prefix: str, ancestors: set[tuple[int, int]]) -> Iterator[str]:
+    """Yield the files below ``directory`` in the order of their full paths.
 
     Each folder's entries are visited sorted by name, a folder's name with a
     "/" after it (as git orders tree entries): then every path comes out in
@@ -96,18 +104,18 @@ def _walk(directory: str, prefix: str, ancestors: set[tuple[int, int]], names: l
             files.append(name)
     if not folders:  # most folders of data: plain strings sort fastest
         files.sort()
-        names.extend([prefix + name for name in files])
+        yield from [prefix + name for name in files]
         return
     for key in sorted(files + list(folders)):
         if key not in folders:
-            names.append(prefix + key)
+            yield prefix + key
             continue
         entry, linked = folders[key]
         below = ancestors
         if linked:
             info = os.stat(entry.path)
             below = ancestors | {(info.st_dev, info.st_ino)}
-        _walk(entry.path, prefix + key, below, names)
+        yield from _walk(entry.path, prefix + key, below)
 
 
 def _followed_kind(entry: os.DirEntry[str], ancestors: set[tuple[int, int]]) -> bool:

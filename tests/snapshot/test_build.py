@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import fsspec
@@ -11,6 +11,7 @@ from repro_testing import age, write_files
 from repro.snapshot import StatCache, snapshot
 from repro.snapshot.errors import PathNotFoundError
 from repro.snapshot.hashfiles import INLINE_FILES
+from repro.snapshot.walk import Listing
 from repro.store import ObjectStore, open_backend, read_tree
 
 ALGO = "xxh3-128"
@@ -154,15 +155,15 @@ def test_file_vanishing_mid_snapshot_is_named(
     data = write_files(tmp_path / "d", {"a": b"1", "b": b"2"})
     from repro.snapshot import build
 
-    real = build.list_files
+    real = build.start_listing
 
-    def list_then_delete(path: str):  # type: ignore[no-untyped-def]
-        listing = real(path)
-        shutil.rmtree(data / "b", ignore_errors=True)
-        (data / "b").unlink()
-        return listing
+    def listed_then_deleted(path: str) -> tuple[Listing, Iterator[str]]:
+        listing, names = real(path)
+        walked = list(names)  # the walk saw "b" …
+        (data / "b").unlink()  # … and it is gone before it is read
+        return listing, iter(walked)
 
-    monkeypatch.setattr(build, "list_files", list_then_delete)
+    monkeypatch.setattr(build, "start_listing", listed_then_deleted)
     with pytest.raises(PathNotFoundError, match="b"):
         snapshot(str(data), algorithm=ALGO)
 
