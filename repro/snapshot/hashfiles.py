@@ -40,7 +40,9 @@ Fresh = dict[str, dict[str, Entry]]  # folder -> name -> entry, for files read t
 
 _STREAM_BUFFER = 1 << 20
 INLINE_FILES = 2_000
-_CHUNKS_PER_JOB = 8
+# Small enough to balance two workers and to start them early, large enough
+# that a run's pack (one per run when storing) is not a tiny file.
+CHUNK_FILES = 8192
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -89,15 +91,25 @@ def hash_listing(
 
 
 def _tasks(listed: list[str], names: Iterator[str], jobs: int) -> Iterator[tuple[int, list[str]]]:
-    """The first run as soon as it is listed, so the workers start while
-    the walk goes on (in the pool's feeder thread); then the rest of the
-    walk, cut into even runs."""
-    yield 0, listed[:]
-    start = len(listed)
-    listed.extend(names)
-    step = max((len(listed) - start) // (jobs * _CHUNKS_PER_JOB), 256)
-    for first in range(start, len(listed), step):
-        yield first, listed[first : first + step]
+    """Runs of the listing, each handed out as soon as the walk (which goes
+    on in the pool's feeder thread) has listed it and one more, so that the
+    stat and hash work overlaps the walk. Once the walk is over, what is
+    left is cut evenly, so that no worker is left with a long last run."""
+    start, walking = 0, True
+    while walking:
+        wanted = start + 2 * CHUNK_FILES - len(listed)
+        before = len(listed)
+        listed.extend(islice(names, wanted))
+        walking = len(listed) - before == wanted
+        if walking:
+            yield start, listed[start : start + CHUNK_FILES]
+            start += CHUNK_FILES
+    left = len(listed) - start
+    runs = max(jobs, -(-left // CHUNK_FILES)) if left else 0
+    for index in range(runs):
+        first, last = start + left * index // runs, start + left * (index + 1) // runs
+        if last > first:
+            yield first, listed[first:last]
 
 
 def _run_forked(
@@ -140,23 +152,30 @@ def _hash_range(job: HashJob, start: int, names: list[str]) -> ChunkResult:
     batch = job.store.batch() if job.store is not None else None
     entries: list[Entry] = []
     fresh: Fresh = {}
-    prefix = listing.root + "/"
+    paths = [listing.root] if listing.single else [f"{listing.root}/{name}" for name in names]
     path = listing.root
     folder: str | None = None
-    known: dict[str, Entry] | None = None
+    known: dict[str, Entry] = {}
+    stat, append = os.stat, entries.append  # local names: this loop runs 100,000 times
     try:
-        for name in names:
-            path = listing.root if listing.single else prefix + name
+        for path in paths:
             directory, _, base = path.rpartition("/")
             if directory != folder:  # names come grouped by folder
-                folder, known = directory, job.cached.get(directory)
-            hit = known.get(base) if known else None
-            if hit is not None and _matches(hit, os.stat(path)):
-                entries.append(hit)
-                continue
+                folder, known = directory, job.cached.get(directory) or {}
+            hit = known.get(base)
+            if hit is not None:
+                info = stat(path)
+                if (hit[2], hit[1], hit[0], hit[3]) == (
+                    info.st_mtime_ns,
+                    info.st_size,
+                    info.st_ino,
+                    info.st_mode & 0o100 != 0,
+                ):
+                    append(hit)
+                    continue
             entry = _read(job, path, batch)
             fresh.setdefault(directory, {})[base] = entry
-            entries.append(entry)
+            append(entry)
     except BaseException as exc:
         if batch is not None:
             batch.abort()
@@ -170,15 +189,6 @@ def _hash_range(job: HashJob, start: int, names: list[str]) -> ChunkResult:
     rows = _rows(names, entries) if fresh else None
     total = sum(entry[1] for entry in entries)
     return ChunkResult(start, start + len(names), rows, len(names), total, fresh)
-
-
-def _matches(entry: Entry, info: os.stat_result) -> bool:
-    return (
-        entry[2] == info.st_mtime_ns
-        and entry[1] == info.st_size
-        and entry[0] == info.st_ino
-        and entry[3] == bool(info.st_mode & 0o100)
-    )
 
 
 def _rows(names: list[str], entries: list[Entry]) -> str:

@@ -10,7 +10,7 @@ from repro_testing import age, write_files
 
 from repro.snapshot import StatCache, snapshot
 from repro.snapshot.errors import PathNotFoundError
-from repro.snapshot.hashfiles import INLINE_FILES
+from repro.snapshot.hashfiles import CHUNK_FILES, INLINE_FILES, _tasks
 from repro.snapshot.walk import Listing
 from repro.store import ObjectStore, open_backend, read_tree
 
@@ -227,3 +227,14 @@ def test_one_change_among_many_chunks(tmp_path: Path, stat_cache: StatCache) -> 
     assert (again.hashed, again.reused) == (1, len(files) - 1)
     assert again.oid == snapshot(str(data), algorithm=ALGO, jobs=1).oid
     assert again.tree.as_dict()["d3/f3"].size == len(b"changed")
+
+
+@pytest.mark.parametrize("count", [INLINE_FILES, 3 * CHUNK_FILES + 5, 5 * CHUNK_FILES])
+def test_runs_cover_the_listing_once_in_order(count: int) -> None:
+    names = [f"f{i:06}" for i in range(count)]
+    listed = names[:INLINE_FILES]
+    runs = list(_tasks(listed, iter(names[INLINE_FILES:]), 2))
+    assert [name for _, run in runs for name in run] == names
+    assert [start for start, _ in runs] == sorted({start for start, _ in runs})
+    assert max(len(run) for _, run in runs) <= CHUNK_FILES
+    assert len(runs) >= 2  # both workers get work
