@@ -78,7 +78,7 @@ def snapshot(
     if as_json:
         output.print_json(
             {
-                "algorithm": result.tree.algorithm,
+                "algorithm": result.algorithm,
                 "tree": result.oid,
                 "uri": result.uri,
                 "files": result.files,
