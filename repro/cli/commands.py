@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from repro.cli.output import progress_bar
 from repro.hashing import HashInfo
 from repro.project import Project, find_project
-from repro.snapshot import CheckoutResult, SnapshotResult, TreeDiff, checkout, diff_trees, snapshot
-from repro.store import FsckReport, Tree, fsck, read_tree
+from repro.snapshot import snapshot
+from repro.store import FsckReport, Tree, read_tree
 from repro.store.errors import InvalidOidError
+from repro.store.fsck import fsck
+
+if TYPE_CHECKING:
+    from repro.snapshot import CheckoutResult, SnapshotResult, TreeDiff
+    from repro.store import FsckReport
 
 __all__ = ["checkout_tree", "diff_targets", "fsck_store", "snapshot_target"]
 
@@ -41,6 +47,8 @@ def _tree_id(project: Project, text: str) -> str:
 def checkout_tree(
     tree_id: str, dest: str, *, force: bool, link_types: list[str] | None
 ) -> CheckoutResult:
+    from repro.snapshot.checkout import checkout
+
     project = find_project()
     store = project.store()
     tree = read_tree(store, _tree_id(project, tree_id))
@@ -65,11 +73,14 @@ def _tree_of(project: Project, target: str) -> Tree:
 
 
 def diff_targets(old: str, new: str) -> TreeDiff:
+    from repro.snapshot.diff import diff_trees
+
     project = find_project()
     return diff_trees(_tree_of(project, old), _tree_of(project, new))
 
 
 def fsck_store() -> FsckReport:
+
     project = find_project()
     with progress_bar("checking", None, unit="objects") as advance:
         return fsck(project.store(), progress=advance)

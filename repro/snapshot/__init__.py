@@ -1,8 +1,10 @@
 """Layer 3: files, folders and URLs become trees, and trees become folders."""
 
-from repro.snapshot.build import SnapshotResult, default_jobs, snapshot
-from repro.snapshot.checkout import LINK_TYPES, CheckoutResult, InvalidLinkTypeError, checkout
-from repro.snapshot.diff import Change, TreeDiff, diff_trees
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from repro.snapshot.errors import (
     CheckoutConflictError,
     SnapshotPathError,
@@ -11,6 +13,35 @@ from repro.snapshot.errors import (
     UnsupportedFileError,
 )
 from repro.snapshot.statcache import StatCache
+
+if TYPE_CHECKING:
+    from repro.snapshot.build import SnapshotResult, default_jobs, snapshot
+    from repro.snapshot.checkout import LINK_TYPES, CheckoutResult, InvalidLinkTypeError
+    from repro.snapshot.diff import Change, TreeDiff, diff_trees
+
+# Imported on first use: a command imports only the modules it needs, so
+# that start-up stays short.
+_LAZY = {
+    "Change": "repro.snapshot.diff",
+    "CheckoutResult": "repro.snapshot.checkout",
+    "InvalidLinkTypeError": "repro.snapshot.checkout",
+    "LINK_TYPES": "repro.snapshot.checkout",
+    "SnapshotResult": "repro.snapshot.build",
+    "TreeDiff": "repro.snapshot.diff",
+    "default_jobs": "repro.snapshot.build",
+    "diff_trees": "repro.snapshot.diff",
+    "snapshot": "repro.snapshot.build",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "LINK_TYPES",
@@ -25,7 +56,6 @@ __all__ = [
     "TreeDiff",
     "UnreadablePathError",
     "UnsupportedFileError",
-    "checkout",
     "default_jobs",
     "diff_trees",
     "snapshot",

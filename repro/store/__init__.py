@@ -1,5 +1,10 @@
 """Layer 2: the content-addressed object store over fsspec."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from repro.store.backend import Backend, FsspecBackend, LocalBackend, open_backend
 from repro.store.errors import (
     CorruptObjectError,
@@ -8,10 +13,32 @@ from repro.store.errors import (
     StoreFormatError,
     StoreWriteError,
 )
-from repro.store.fsck import FsckProblem, FsckReport, fsck
 from repro.store.objects import Batch, ObjectStore
 from repro.store.tree import InvalidTreeError, Tree, TreeEntry
-from repro.store.trees import TreeNotFoundError, read_tree, write_tree
+
+if TYPE_CHECKING:
+    from repro.store.fsck import FsckProblem, FsckReport
+    from repro.store.trees import TreeNotFoundError, read_tree, write_tree
+
+# Imported on first use: a command imports only the modules it needs, so
+# that start-up stays short.
+_LAZY = {
+    "FsckProblem": "repro.store.fsck",
+    "FsckReport": "repro.store.fsck",
+    "TreeNotFoundError": "repro.store.trees",
+    "read_tree": "repro.store.trees",
+    "write_tree": "repro.store.trees",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Backend",
@@ -30,7 +57,6 @@ __all__ = [
     "Tree",
     "TreeEntry",
     "TreeNotFoundError",
-    "fsck",
     "open_backend",
     "read_tree",
     "write_tree",

@@ -8,8 +8,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
@@ -91,13 +89,24 @@ def _write_error(where: str, exc: OSError) -> StoreWriteError:
     return StoreWriteError(where, reason)
 
 
+def _create_temp(directory: str) -> tuple[int, str]:
+    """A new private file in ``directory`` (``tempfile.mkstemp`` without the
+    import cost it adds to every command)."""
+    while True:
+        path = os.path.join(directory, f".tmp-{os.urandom(8).hex()}")
+        try:
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), path
+        except FileExistsError:
+            continue
+
+
 class _LocalPendingWrite(PendingWrite):
     def __init__(self, backend: LocalBackend, directory: str) -> None:
         self._backend = backend
         full_dir = backend.full(directory)
         try:
             os.makedirs(full_dir, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(dir=full_dir, prefix=".tmp-")
+            fd, self._tmp = _create_temp(full_dir)
         except OSError as exc:
             raise _write_error(full_dir, exc) from exc
         self._file = os.fdopen(fd, "wb", buffering=0)
@@ -201,6 +210,8 @@ class _FsspecPendingWrite(PendingWrite):
 
     def __init__(self, backend: FsspecBackend) -> None:
         self._backend = backend
+        import tempfile
+
         self._spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115 (closed by commit/abort)
 
     def write(self, chunk: bytes | memoryview) -> None:
@@ -212,7 +223,7 @@ class _FsspecPendingWrite(PendingWrite):
         try:
             if not fs.exists(full):
                 fs.makedirs(fs._parent(full), exist_ok=True)
-                tmp = f"{full}.tmp-{uuid.uuid4().hex}"
+                tmp = f"{full}.tmp-{os.urandom(8).hex()}"
                 with fs.open(tmp, "wb") as out:
                     for block in iter(lambda: self._spool.read(8 << 20), b""):
                         out.write(block)

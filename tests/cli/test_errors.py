@@ -16,7 +16,7 @@ from conftest import Repro, one_line_error, run_repro
 from repro_testing import write_files
 
 from repro.project import Project
-from repro.store import fsck
+from repro.store.fsck import fsck
 
 
 def _tree(repro: Repro, folder: str) -> str:

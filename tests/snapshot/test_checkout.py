@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from repro_testing import write_files
 
-from repro.snapshot import CheckoutConflictError, InvalidLinkTypeError, checkout, snapshot
-from repro.snapshot.checkout import DestinationNotAFolderError
+from repro.snapshot import CheckoutConflictError, InvalidLinkTypeError, snapshot
+from repro.snapshot.checkout import DestinationNotAFolderError, checkout
 from repro.store import CorruptObjectError, ObjectStore, Tree, open_backend
 
 ALGO = "xxh3-128"

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from repro_testing import write_files
 
-from repro.snapshot import checkout, snapshot
+from repro.snapshot import snapshot
+from repro.snapshot.checkout import checkout
 from repro.store import ObjectStore, open_backend
 
 _segment = st.text(alphabet="abcxyz-_.0123", min_size=1, max_size=6).filter(

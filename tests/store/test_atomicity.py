@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from repro.store import LocalBackend, ObjectNotFoundError, ObjectStore, fsck
+from repro.store import LocalBackend, ObjectNotFoundError, ObjectStore
+from repro.store.fsck import fsck
 
 STALL = "import time; print('stalled', flush=True); time.sleep(60)"
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import xxhash
 
-from repro.store import FsckProblem, ObjectStore, Tree, TreeEntry, fsck, write_tree
+from repro.store import FsckProblem, ObjectStore, Tree, TreeEntry, write_tree
+from repro.store.fsck import fsck
 from repro.store.pack import PackLocation
 
 Blob = Callable[..., bytes]
