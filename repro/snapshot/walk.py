@@ -36,9 +36,6 @@ class Listing:
     names: list[str]
     single: bool = False
 
-    def absolute(self, name: str) -> str:
-        return self.root if self.single else os.path.join(self.root, name)
-
 
 def list_files(path: str) -> Listing:
     listing, names = start_listing(path)

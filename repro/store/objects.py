@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO
 
 from repro.hashing import Algorithm, get_algorithm
 from repro.store.backend import Backend, iter_chunks
@@ -221,10 +220,6 @@ class ObjectStore:
             pending.commit(self.loose_path(oid))
         return oid
 
-    def add_file(self, path: str) -> str:
-        with open(path, "rb") as file:
-            return self.write_stream(iter_chunks(file, _CHUNK))
-
     def batch(self) -> Batch:
         return Batch(self)
 
@@ -323,10 +318,6 @@ class Batch:
         self.written += 1
         if writer.size >= store.pack_size:
             self._flush()
-
-    def add_stream(self, file: IO[bytes]) -> str:
-        """Add an object read from ``file`` of any size."""
-        return self._store.write_stream(iter_chunks(file, _CHUNK))
 
     def _flush(self) -> None:
         if self._writer is not None:

@@ -29,7 +29,7 @@ def test_a_single_file_is_its_own_listing(tmp_path: Path) -> None:
     write_files(tmp_path, {"one.bin": b"1"})
     listing = list_files(str(tmp_path / "one.bin"))
     assert listing.single and listing.names == ["one.bin"]
-    assert listing.absolute("one.bin") == str(tmp_path / "one.bin")
+    assert listing.root == str(tmp_path / "one.bin")
 
 
 def test_follows_symlinks_to_files_and_folders(tmp_path: Path) -> None:

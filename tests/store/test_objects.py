@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -95,14 +94,6 @@ def test_write_stream_that_fails_leaves_nothing(store: ObjectStore, files: FileL
     with pytest.raises(RuntimeError, match="source went away"):
         store.write_stream(chunks())
     assert files() == set()
-
-
-def test_add_file_stores_the_file_content(
-    store: ObjectStore, make_blob: Blob, tmp_path: Path
-) -> None:
-    data = make_blob(4000)
-    (tmp_path / "input.bin").write_bytes(data)
-    assert store.read(store.add_file(str(tmp_path / "input.bin"))) == data
 
 
 def test_missing_lists_only_absent_objects(store: ObjectStore) -> None:
@@ -246,13 +237,6 @@ def test_empty_batch_writes_nothing(store: ObjectStore, files: FileList) -> None
         pass
     assert batch.pack_ids == []
     assert files() == set()
-
-
-def test_batch_add_stream_stores_a_file_object(store: ObjectStore, make_blob: Blob) -> None:
-    data = make_blob(5000)
-    with store.batch() as batch:
-        oid = batch.add_stream(io.BytesIO(data))
-    assert store.read(oid) == data
 
 
 # verification
