@@ -82,7 +82,8 @@ def _snapshot_local(
     progress: Progress | None,
 ) -> SnapshotResult:
     started = time.time_ns()
-    listing, names = start_listing(path)
+    listings = stat_cache.listings(os.path.abspath(path)) if stat_cache is not None else None
+    listing, names = start_listing(path, listings)
     cache_root = os.path.dirname(listing.root) if listing.single else listing.root
     cached = stat_cache.load(cache_root) if stat_cache is not None else Cached()
     algo = get_algorithm(algorithm)
@@ -90,6 +91,8 @@ def _snapshot_local(
     chunks = hash_listing(job, names, jobs or default_jobs(), progress)
     hashed = sum(chunk.hashed for chunk in chunks)
     files, size = len(listing.names), sum(chunk.bytes for chunk in chunks)
+    if stat_cache is not None and listing.scanned:
+        stat_cache.save_listings(listing.scanned, started)
     if hashed == 0:
         unchanged = _unchanged_tree(listing, cached, stat_cache, store)
         if unchanged is not None:

@@ -22,7 +22,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
-__all__ = ["RACY_NS", "Cached", "CachedTree", "Entry", "StatCache", "by_folder", "entry_of"]
+__all__ = [
+    "RACY_NS",
+    "Cached",
+    "CachedTree",
+    "Entry",
+    "Listings",
+    "Scanned",
+    "StatCache",
+    "by_folder",
+    "entry_of",
+]
 
 RACY_NS = 2_000_000_000
 _SCHEMA = (
@@ -33,8 +43,11 @@ _SCHEMA = (
         algorithm TEXT NOT NULL, root TEXT NOT NULL, oid TEXT NOT NULL,
         files INTEGER NOT NULL, bytes INTEGER NOT NULL,
         PRIMARY KEY (algorithm, root))""",
+    """CREATE TABLE IF NOT EXISTS listings (
+        dir TEXT NOT NULL PRIMARY KEY, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+        keys BLOB NOT NULL)""",
 )
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 
 
 # A file's (inode, size, mtime_ns, executable, oid): the first four must all
@@ -69,6 +82,36 @@ class Cached(Mapping[str, dict[str, Entry]]):
         return sum(count for _blob, count in self._rows.values())
 
 
+class Listings:
+    """Folder listings as a walk last read them, keyed by the folder's own
+    mtime and inode: adding, removing or renaming an entry changes the
+    folder's mtime, so a match means the listing still holds and the folder
+    need not be read again (git's untracked cache rests on the same fact).
+    A listing is the sorted walk keys: file names, and folder names with a
+    "/" after them."""
+
+    def __init__(self, rows: dict[str, tuple[int, int, bytes]] | None = None) -> None:
+        self._rows = rows or {}
+
+    def keys_for(self, directory: str, info: os.stat_result) -> list[str] | None:
+        row = self._rows.get(directory)
+        if row is None or (row[0], row[1]) != (info.st_mtime_ns, info.st_ino):
+            return None
+        keys = _decode_keys(row[2])
+        return keys
+
+
+Scanned = dict[str, tuple[int, int, list[str]]]  # folder -> (mtime_ns, inode, keys)
+
+
+def _decode_keys(blob: bytes) -> list[str] | None:
+    try:
+        value = marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, list) else None
+
+
 def entry_of(info: os.stat_result, oid: str) -> Entry:
     return (info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid)
 
@@ -98,7 +141,10 @@ class StatCache:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.db_path, timeout=30)
         if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
-            db.executescript("DROP TABLE IF EXISTS stat_dirs; DROP TABLE IF EXISTS trees;")
+            db.executescript(
+                "DROP TABLE IF EXISTS stat_dirs; DROP TABLE IF EXISTS trees;"
+                "DROP TABLE IF EXISTS listings;"
+            )
             db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
@@ -119,6 +165,38 @@ class StatCache:
         finally:
             db.close()
         return Cached({directory: (blob, count) for directory, blob, count in rows})
+
+    def listings(self, root: str) -> Listings:
+        """The listings of ``root`` and every folder below it."""
+        base = root.rstrip("/")
+        db = self._connect()
+        try:
+            rows = db.execute(
+                "SELECT dir, mtime_ns, inode, keys FROM listings "
+                "WHERE dir = ? OR (dir >= ? AND dir < ?)",
+                (base, base + "/", base + "0"),
+            ).fetchall()
+        finally:
+            db.close()
+        return Listings({directory: (mtime, inode, keys) for directory, mtime, inode, keys in rows})
+
+    def save_listings(self, scanned: Scanned, started_ns: int) -> None:
+        """Remember the listings a walk read, except folders changed so
+        recently that a further change could keep the same mtime."""
+        cutoff = started_ns - RACY_NS
+        rows = [
+            (directory, mtime, inode, marshal.dumps(keys))
+            for directory, (mtime, inode, keys) in scanned.items()
+            if mtime < cutoff
+        ]
+        if not rows:
+            return
+        db = self._connect()
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)", rows)
+        finally:
+            db.close()
 
     def tree(self, root: str) -> CachedTree | None:
         """The tree last computed for ``root``, if nothing below it changed since."""

@@ -10,7 +10,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from repro.snapshot.errors import (
     BrokenSymlinkError,
@@ -19,6 +19,7 @@ from repro.snapshot.errors import (
     UnreadablePathError,
     UnsupportedFileError,
 )
+from repro.snapshot.statcache import Listings, Scanned
 
 __all__ = ["IGNORED_NAMES", "Listing", "list_files", "start_listing"]
 
@@ -35,6 +36,7 @@ class Listing:
     root: str
     names: list[str]
     single: bool = False
+    scanned: Scanned = field(default_factory=dict)
 
 
 def list_files(path: str) -> Listing:
@@ -43,17 +45,21 @@ def list_files(path: str) -> Listing:
     return listing
 
 
-def start_listing(path: str) -> tuple[Listing, Iterator[str]]:
+def start_listing(path: str, listings: Listings | None = None) -> tuple[Listing, Iterator[str]]:
     """An empty listing of ``path`` and the walk that yields its names, for
     a caller that starts hashing before the walk is over (it appends the
-    names to ``listing.names`` as they come)."""
+    names to ``listing.names`` as they come). With ``listings``, folders
+    unchanged since they were last read are not read again; the folders
+    that were read go to ``listing.scanned``."""
     root = os.path.abspath(path)
     info = _stat(root)
     if stat.S_ISREG(info.st_mode):
         return Listing(root, [], single=True), iter([os.path.basename(root)])
     if not stat.S_ISDIR(info.st_mode):
         raise UnsupportedFileError(root, _kind(info.st_mode))
-    return Listing(root, []), _walk(root, "", {(info.st_dev, info.st_ino)})
+    listing = Listing(root, [])
+    walk = _Walk(listings, listing.scanned)
+    return listing, walk.folder(root, "", {(info.st_dev, info.st_ino)})
 
 
 def _stat(path: str) -> os.stat_result:
@@ -71,48 +77,67 @@ def _stat(path: str) -> os.stat_result:
         raise UnreadablePathError(path, exc.strerror or str(exc)) from exc
 
 
-def _walk(directory: str, prefix: str, ancestors: set[tuple[int, int]]) -> Iterator[str]:
-    """Yield the files below ``directory`` in the order of their full paths.
+class _Walk:
+    def __init__(self, listings: Listings | None, scanned: Scanned) -> None:
+        self.listings = listings
+        self.scanned = scanned
 
-    Each folder's entries are visited sorted by name, a folder's name with a
-    "/" after it (as git orders tree entries): then every path comes out in
-    plain string order, so the listing is already the tree's order and any
-    slice of it is a contiguous run of the tree.
-    """
+    def folder(self, directory: str, prefix: str, ancestors: set[tuple[int, int]]) -> Iterator[str]:
+        """Yield the files below ``directory`` in the order of their full paths.
+
+        Each folder's entries are visited sorted by name, a folder's name
+        with a "/" after it (as git orders tree entries): then every path
+        comes out in plain string order, so the listing is already the
+        tree's order and any slice of it is a contiguous run of the tree.
+        """
+        info = _stat(directory)
+        keys = self.listings.keys_for(directory, info) if self.listings is not None else None
+        linked: set[str] = set()
+        if keys is None:
+            keys, linked = _read_folder(directory, ancestors)
+            if not linked:  # a link's target can change without the folder changing
+                self.scanned[directory] = (info.st_mtime_ns, info.st_ino, keys)
+        if not any(key.endswith("/") for key in keys):  # most folders of data
+            yield from [prefix + key for key in keys]
+            return
+        for key in keys:
+            if not key.endswith("/"):
+                yield prefix + key
+                continue
+            below = ancestors
+            path = f"{directory}/{key[:-1]}"
+            if key in linked:
+                target = os.stat(path)
+                below = ancestors | {(target.st_dev, target.st_ino)}
+            yield from self.folder(path, prefix + key, below)
+
+
+def _read_folder(directory: str, ancestors: set[tuple[int, int]]) -> tuple[list[str], set[str]]:
+    """The folder's sorted walk keys, and which of them are links to folders."""
     try:
         entries = list(os.scandir(directory))
     except PermissionError as exc:
         raise UnreadablePathError(directory) from exc
     except OSError as exc:
         raise UnreadablePathError(directory, exc.strerror or str(exc)) from exc
-    files: list[str] = []
-    folders: dict[str, tuple[os.DirEntry[str], bool]] = {}  # "name/" -> (entry, via a link)
+    keys: list[str] = []
+    linked: set[str] = set()
     for entry in entries:
         name = entry.name
         if name in IGNORED_NAMES:
             continue
         if entry.is_file(follow_symlinks=False):
-            files.append(name)
+            keys.append(name)
         elif entry.is_dir(follow_symlinks=False):
-            folders[name + "/"] = (entry, False)
+            keys.append(name + "/")
         elif _followed_kind(entry, ancestors):
-            folders[name + "/"] = (entry, True)
+            keys.append(name + "/")
+            linked.add(name + "/")
         else:
-            files.append(name)
-    if not folders:  # most folders of data: plain strings sort fastest
-        files.sort()
-        yield from [prefix + name for name in files]
-        return
-    for key in sorted(files + list(folders)):
-        if key not in folders:
-            yield prefix + key
-            continue
-        entry, linked = folders[key]
-        below = ancestors
-        if linked:
-            info = os.stat(entry.path)
-            below = ancestors | {(info.st_dev, info.st_ino)}
-        yield from _walk(entry.path, prefix + key, below)
+            keys.append(name)
+            linked.add(name)
+    keys.sort()
+    return keys, linked
 
 
 def _followed_kind(entry: os.DirEntry[str], ancestors: set[tuple[int, int]]) -> bool:

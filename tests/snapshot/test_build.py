@@ -11,6 +11,7 @@ from repro_testing import age, write_files
 from repro.snapshot import StatCache, snapshot
 from repro.snapshot.errors import PathNotFoundError
 from repro.snapshot.hashfiles import CHUNK_FILES, INLINE_FILES, _tasks
+from repro.snapshot.statcache import Listings
 from repro.snapshot.walk import Listing
 from repro.store import ObjectStore, open_backend, read_tree
 
@@ -157,8 +158,10 @@ def test_file_vanishing_mid_snapshot_is_named(
 
     real = build.start_listing
 
-    def listed_then_deleted(path: str) -> tuple[Listing, Iterator[str]]:
-        listing, names = real(path)
+    def listed_then_deleted(
+        path: str, listings: Listings | None = None
+    ) -> tuple[Listing, Iterator[str]]:
+        listing, names = real(path, listings)
         walked = list(names)  # the walk saw "b" …
         (data / "b").unlink()  # … and it is gone before it is read
         return listing, iter(walked)
@@ -238,3 +241,37 @@ def test_runs_cover_the_listing_once_in_order(count: int) -> None:
     assert [start for start, _ in runs] == sorted({start for start, _ in runs})
     assert max(len(run) for _, run in runs) <= CHUNK_FILES
     assert len(runs) >= 2  # both workers get work
+
+
+def test_unchanged_folders_are_not_read_again(
+    tmp_path: Path, stat_cache: StatCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "sub/b": b"2", "sub/deep/c": b"3"})
+    age(data)
+    for folder in (data, data / "sub", data / "sub" / "deep"):
+        os.utime(folder, (1_000_000_000, 1_000_000_000))
+    first = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    from repro.snapshot import walk
+
+    read: list[str] = []
+    real = walk._read_folder
+
+    def counting(directory: str, ancestors: set[tuple[int, int]]) -> tuple[list[str], set[str]]:
+        read.append(directory)
+        return real(directory, ancestors)
+
+    monkeypatch.setattr(walk, "_read_folder", counting)
+    again = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert read == [] and again.oid == first.oid
+
+
+def test_a_new_file_changes_the_folder_and_is_seen(tmp_path: Path, stat_cache: StatCache) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "sub/b": b"2"})
+    age(data)
+    for folder in (data, data / "sub"):
+        os.utime(folder, (1_000_000_000, 1_000_000_000))
+    snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    (data / "sub" / "new").write_bytes(b"new")  # updates the folder's mtime
+    again = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert "sub/new" in again.tree.as_dict()
+    assert again.oid == snapshot(str(data), algorithm=ALGO).oid
