@@ -87,7 +87,8 @@ def _snapshot_local(
     cache_root = os.path.dirname(listing.root) if listing.single else listing.root
     cached = stat_cache.load(cache_root) if stat_cache is not None else Cached()
     algo = get_algorithm(algorithm)
-    job = HashJob(listing, cached, store, algo.hexdigest, algo.new)
+    hits_stored = store is None or _tree_stored(stat_cache, listing, store)
+    job = HashJob(listing, cached, store, algo.hexdigest, algo.new, hits_stored)
     chunks = hash_listing(job, names, jobs or default_jobs(), progress)
     hashed = sum(chunk.hashed for chunk in chunks)
     files, size = len(listing.names), sum(chunk.bytes for chunk in chunks)
@@ -121,6 +122,16 @@ def _snapshot_local(
         stored,
         lambda: Tree.from_bytes(data, oid),
     )
+
+
+def _tree_stored(stat_cache: StatCache | None, listing: Listing, store: ObjectStore) -> bool:
+    """Whether the store holds the tree the cached entries below this root
+    last formed (saving any entry below the root forgets that tree), and so,
+    since a tree is written only after its blobs, every cached blob."""
+    if stat_cache is None or listing.single:
+        return False
+    remembered = stat_cache.tree(listing.root)
+    return remembered is not None and store.exists(remembered.oid)
 
 
 def _unchanged_tree(

@@ -53,6 +53,11 @@ class HashJob:
     store: ObjectStore | None
     hexdigest: Callable[[bytes | memoryview], str]
     new_hasher: Callable[[], HashObject]
+    # The stat cache says what was hashed, not what was stored (a --no-store
+    # run fills it too, and a cache folder can be deleted): unless the store
+    # holds the tree these entries last formed, whose blobs it must hold as
+    # well, a hit is stored again when its blob is missing.
+    hits_stored: bool = True
 
 
 @dataclass
@@ -170,7 +175,7 @@ def _hash_range(job: HashJob, start: int, names: list[str]) -> ChunkResult:
                     info.st_size,
                     info.st_ino,
                     info.st_mode & 0o100 != 0,
-                ):
+                ) and (job.hits_stored or _stored(job, hit[4], batch)):
                     append(hit)
                     continue
             entry = _read(job, path, batch)
@@ -189,6 +194,11 @@ def _hash_range(job: HashJob, start: int, names: list[str]) -> ChunkResult:
     rows = _rows(names, entries) if fresh else None
     total = sum(entry[1] for entry in entries)
     return ChunkResult(start, start + len(names), rows, len(names), total, fresh)
+
+
+def _stored(job: HashJob, oid: str, batch: Batch | None) -> bool:
+    assert job.store is not None
+    return (batch is not None and oid in batch) or job.store.has(oid)
 
 
 def _rows(names: list[str], entries: list[Entry]) -> str:

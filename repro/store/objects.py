@@ -133,6 +133,12 @@ class ObjectStore:
         self.packs()
         return oid in self._packed
 
+    def has(self, oid: str) -> bool:
+        """``exists`` without looking for packs written since the last look:
+        for many look-ups in a row, where a missed new pack costs only a
+        duplicate write."""
+        return self._stored(oid)
+
     def exists(self, oid: str) -> bool:
         if self._stored(oid):
             return True
@@ -295,6 +301,10 @@ class Batch:
         if self._writer is not None:
             self._writer.abort()
             self._writer = None
+
+    def __contains__(self, oid: str) -> bool:
+        """Whether this batch has taken ``oid`` into its pending pack."""
+        return self._writer is not None and oid in self._writer
 
     def add(self, data: bytes | memoryview) -> str:
         oid = self._store.algorithm.hexdigest(data)

@@ -275,3 +275,25 @@ def test_a_new_file_changes_the_folder_and_is_seen(tmp_path: Path, stat_cache: S
     again = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
     assert "sub/new" in again.tree.as_dict()
     assert again.oid == snapshot(str(data), algorithm=ALGO).oid
+
+
+def test_hash_only_run_then_storing_run_stores_every_blob(
+    tmp_path: Path, stat_cache: StatCache, store: ObjectStore
+) -> None:
+    data = write_files(tmp_path / "d", {"a": b"1", "b/c": b"2" * 5000})
+    age(data)
+    snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)  # fills the stat cache only
+    stored = snapshot(str(data), algorithm=ALGO, store=store, stat_cache=stat_cache)
+    assert not store.missing(entry.oid for entry in stored.tree.entries)
+
+
+def test_deleted_cache_folder_is_filled_again(
+    tmp_path: Path, stat_cache: StatCache
+) -> None:
+    data = write_files(tmp_path / "d", {f"f{i}": str(i).encode() for i in range(INLINE_FILES + 10)})
+    age(data)
+    first = ObjectStore(open_backend(str(tmp_path / "one")), ALGO)
+    snapshot(str(data), algorithm=ALGO, store=first, stat_cache=stat_cache, jobs=2)
+    second = ObjectStore(open_backend(str(tmp_path / "two")), ALGO)
+    result = snapshot(str(data), algorithm=ALGO, store=second, stat_cache=stat_cache, jobs=2)
+    assert not second.missing(entry.oid for entry in result.tree.entries)
