@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from repro.errors import ReproError
 from repro.snapshot.build import snapshot
 from repro.snapshot.diff import diff_trees
-from repro.snapshot.errors import CheckoutConflictError
+from repro.snapshot.errors import CheckoutConflictError, ProtectedPathError
 from repro.snapshot.statcache import Entry, StatCache, by_folder, entry_of
+from repro.snapshot.walk import IGNORED_NAMES, refuse_protected
 from repro.store import ObjectStore, Tree, TreeEntry
 
 __all__ = ["LINK_TYPES", "CheckoutResult", "InvalidLinkTypeError", "checkout"]
@@ -82,6 +83,7 @@ def checkout(
         if name not in LINK_TYPES:
             raise InvalidLinkTypeError(name)
     dest = os.path.abspath(dest)
+    _refuse_destination(store, dest)
     started = time.time_ns()
     current = _current_tree(store, dest, stat_cache)
     change = diff_trees(current, tree)
@@ -105,6 +107,20 @@ def checkout(
     if stat_cache is not None and written:
         stat_cache.save(by_folder(written), started)
     return result
+
+
+def _refuse_destination(store: ObjectStore, dest: str) -> None:
+    refuse_protected(dest)
+    root = store.backend.local_path("")
+    if root is None:
+        return
+    store_root, real = os.path.realpath(root), os.path.realpath(dest)
+    holds = os.path.relpath(store_root, real)  # "..": the store is not in dest
+    # A store under dest's .repro or .git is safe: checkout never goes there.
+    if not holds.startswith("..") and not IGNORED_NAMES.intersection(holds.split(os.sep)):
+        raise ProtectedPathError(dest, f"the object store's folder or holds it ({store_root})")
+    if not os.path.relpath(real, store_root).startswith(".."):
+        raise ProtectedPathError(dest, f"inside the object store ({store_root})")
 
 
 def _current_tree(store: ObjectStore, dest: str, stat_cache: StatCache | None) -> Tree:

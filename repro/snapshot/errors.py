@@ -6,6 +6,7 @@ from repro.errors import ReproError
 
 __all__ = [
     "CheckoutConflictError",
+    "ProtectedPathError",
     "SnapshotPathError",
     "SymlinkLoopError",
     "UnreadablePathError",
@@ -43,6 +44,13 @@ class BrokenSymlinkError(SnapshotPathError):
 class UnsupportedFileError(SnapshotPathError):
     def __init__(self, path: str, kind: str) -> None:
         super().__init__(path, f"is a {kind}; only regular files and folders can be snapshotted")
+
+
+class ProtectedPathError(SnapshotPathError):
+    """A path inside Git's or repro's own folders, or holding the store."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(path, f"is {what}; repro never reads data from or writes data there")
 
 
 class CheckoutConflictError(ReproError):

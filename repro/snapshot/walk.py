@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from repro.snapshot.errors import (
     BrokenSymlinkError,
     PathNotFoundError,
+    ProtectedPathError,
     SymlinkLoopError,
     UnreadablePathError,
     UnsupportedFileError,
 )
 from repro.snapshot.statcache import Listings, Scanned
 
-__all__ = ["IGNORED_NAMES", "Listing", "list_files", "start_listing"]
+__all__ = ["IGNORED_NAMES", "Listing", "list_files", "refuse_protected", "start_listing"]
 
 IGNORED_NAMES = frozenset({".git", ".repro"})
 
@@ -53,6 +54,7 @@ def start_listing(path: str, listings: Listings | None = None) -> tuple[Listing,
     that were read go to ``listing.scanned``."""
     root = os.path.abspath(path)
     info = _stat(root)
+    refuse_protected(root)
     if stat.S_ISREG(info.st_mode):
         return Listing(root, [], single=True), iter([os.path.basename(root)])
     if not stat.S_ISDIR(info.st_mode):
@@ -60,6 +62,14 @@ def start_listing(path: str, listings: Listings | None = None) -> tuple[Listing,
     listing = Listing(root, [])
     walk = _Walk(listings, listing.scanned)
     return listing, walk.folder(root, "", {(info.st_dev, info.st_ino)})
+
+
+def refuse_protected(path: str) -> None:
+    """Refuse a path inside a ``.git`` or ``.repro`` folder (or naming one):
+    data never comes from there, and checkouts never write there."""
+    real = os.path.realpath(path)
+    if IGNORED_NAMES.intersection(real.split(os.sep)):
+        raise ProtectedPathError(path, "inside a .git or .repro folder")
 
 
 def _stat(path: str) -> os.stat_result:

@@ -9,6 +9,7 @@ from repro_testing import write_files
 
 from repro.snapshot import CheckoutConflictError, InvalidLinkTypeError, snapshot
 from repro.snapshot.checkout import DestinationNotAFolderError, checkout
+from repro.snapshot.errors import ProtectedPathError
 from repro.store import CorruptObjectError, ObjectStore, Tree, open_backend
 
 ALGO = "xxh3-128"
@@ -140,3 +141,23 @@ def test_destination_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "file").write_bytes(b"")
     with pytest.raises(DestinationNotAFolderError, match="not a folder"):
         checkout(store, Tree(ALGO, ()), str(tmp_path / "file"))
+
+
+@pytest.mark.parametrize("where", [".git/x", ".repro", "sub/.git/hooks"])
+def test_checkout_never_writes_into_git_or_repro_folders(tmp_path: Path, where: str) -> None:
+    store = _store(tmp_path)
+    tree = _stored_tree(store, tmp_path / "src", FILES)
+    with pytest.raises(ProtectedPathError, match=r"inside a \.git or \.repro folder"):
+        checkout(store, tree, str(tmp_path / where))
+    assert not (tmp_path / where).exists()
+
+
+def test_checkout_into_the_store_or_around_it_is_refused(tmp_path: Path) -> None:
+    store = _store(tmp_path, pack_threshold=0)
+    tree = _stored_tree(store, tmp_path / "src", FILES)
+    before = sorted(p.name for p in (tmp_path / "cache").rglob("*"))
+    with pytest.raises(ProtectedPathError, match="object store"):
+        checkout(store, tree, str(tmp_path / "cache"))
+    with pytest.raises(ProtectedPathError, match="object store"):
+        checkout(store, tree, str(tmp_path))  # would delete the store's files
+    assert sorted(p.name for p in (tmp_path / "cache").rglob("*")) == before

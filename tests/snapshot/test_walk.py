@@ -9,6 +9,7 @@ from repro_testing import write_files
 from repro.snapshot.errors import (
     BrokenSymlinkError,
     PathNotFoundError,
+    ProtectedPathError,
     SymlinkLoopError,
     UnsupportedFileError,
 )
@@ -78,3 +79,10 @@ def test_listing_comes_in_full_path_order(tmp_path: Path) -> None:
     write_files(tmp_path, {name: b"1" for name in names})
     listed = list_files(str(tmp_path)).names
     assert listed == sorted(names)
+
+
+@pytest.mark.parametrize("inside", [".git", ".repro/cache", "sub/.git"])
+def test_paths_inside_git_or_repro_are_refused(tmp_path: Path, inside: str) -> None:
+    write_files(tmp_path, {f"{inside}/f": b"1"})
+    with pytest.raises(ProtectedPathError, match=r"\.git or \.repro"):
+        list_files(str(tmp_path / inside))
