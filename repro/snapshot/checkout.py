@@ -90,6 +90,8 @@ def checkout(
     doomed = [c.old for c in change.changed] + change.removed
     _refuse_losses(store, dest, doomed, force)
     result = CheckoutResult(dest, unchanged=change.unchanged)
+    touched = [c.path for c in change.changed] + [e.path for e in change.added + change.removed]
+    _refuse_escapes(dest, touched)
     for entry in change.removed:
         _remove(dest, entry.path)
         result.deleted.append(entry.path)
@@ -121,6 +123,26 @@ def _refuse_destination(store: ObjectStore, dest: str) -> None:
         raise ProtectedPathError(dest, f"the object store's folder or holds it ({store_root})")
     if not os.path.relpath(real, store_root).startswith(".."):
         raise ProtectedPathError(dest, f"inside the object store ({store_root})")
+
+
+def _refuse_escapes(dest: str, paths: list[str]) -> None:
+    """Refuse before changing anything if a path would be reached through a
+    symbolic link that leads out of ``dest``: the snapshot of ``dest``
+    followed that link, but a checkout must not write or delete outside."""
+    real = os.path.realpath(dest)
+    seen: set[str] = set()
+    for path in paths:
+        folder = os.path.dirname(os.path.join(dest, path))
+        while folder not in seen and folder != dest and not os.path.isdir(folder):
+            folder = os.path.dirname(folder)  # its nearest existing ancestor in dest
+        if folder in seen or folder == dest:
+            continue
+        seen.add(folder)
+        resolved = os.path.realpath(folder)
+        if resolved != real and not resolved.startswith(real + os.sep):
+            raise ProtectedPathError(
+                os.path.join(dest, path), f"reached through a symbolic link to {resolved}"
+            )
 
 
 def _current_tree(store: ObjectStore, dest: str, stat_cache: StatCache | None) -> Tree:

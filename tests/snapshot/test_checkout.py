@@ -161,3 +161,15 @@ def test_checkout_into_the_store_or_around_it_is_refused(tmp_path: Path) -> None
     with pytest.raises(ProtectedPathError, match="object store"):
         checkout(store, tree, str(tmp_path))  # would delete the store's files
     assert sorted(p.name for p in (tmp_path / "cache").rglob("*")) == before
+
+
+def test_checkout_does_not_delete_or_write_through_a_link_out_of_dest(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    tree = _stored_tree(store, tmp_path / "src", {"a.csv": b"1"})
+    outside = write_files(tmp_path / "outside", {"x": b"precious"})
+    dest = write_files(tmp_path / "dest", {"a.csv": b"1"})
+    os.symlink(outside, dest / "sub")
+    snapshot(str(outside), algorithm=ALGO, store=store)  # "x" is stored: no conflict
+    with pytest.raises(ProtectedPathError, match="symbolic link"):
+        checkout(store, tree, str(dest))
+    assert (outside / "x").read_bytes() == b"precious"
