@@ -53,6 +53,12 @@ class ProtectedPathError(SnapshotPathError):
         super().__init__(path, f"is {what}; repro never reads data from or writes data there")
 
 
+class UnsupportedNameError(SnapshotPathError):
+    def __init__(self, path: str) -> None:
+        shown = path.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+        super().__init__(shown, "file name is not valid UTF-8; rename it to snapshot it")
+
+
 class CheckoutConflictError(ReproError):
     def __init__(self, dest: str, paths: list[str]) -> None:
         self.dest = dest

@@ -19,6 +19,7 @@ from repro.snapshot.errors import (
     SymlinkLoopError,
     UnreadablePathError,
     UnsupportedFileError,
+    UnsupportedNameError,
 )
 from repro.snapshot.statcache import Listings, Scanned
 
@@ -56,6 +57,7 @@ def start_listing(path: str, listings: Listings | None = None) -> tuple[Listing,
     info = _stat(root)
     refuse_protected(root)
     if stat.S_ISREG(info.st_mode):
+        _refuse_undecodable(os.path.dirname(root), [os.path.basename(root)])
         return Listing(root, [], single=True), iter([os.path.basename(root)])
     if not stat.S_ISDIR(info.st_mode):
         raise UnsupportedFileError(root, _kind(info.st_mode))
@@ -146,8 +148,27 @@ def _read_folder(directory: str, ancestors: set[tuple[int, int]]) -> tuple[list[
         else:
             keys.append(name)
             linked.add(name)
+    _refuse_undecodable(directory, keys)
     keys.sort()
     return keys, linked
+
+
+def _refuse_undecodable(directory: str, names: list[str]) -> None:
+    """Names that are not UTF-8 (Python keeps their bytes as surrogates)
+    cannot go into a manifest that other machines must read the same way."""
+    try:
+        "".join(names).encode("utf-8")
+    except UnicodeEncodeError:
+        bad = next(name for name in names if not _is_utf8(name))
+        raise UnsupportedNameError(os.path.join(directory, bad)) from None
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _followed_kind(entry: os.DirEntry[str], ancestors: set[tuple[int, int]]) -> bool:

@@ -198,3 +198,12 @@ def test_killed_mid_write_leaves_a_consistent_store(repro: Repro, git_repo: Path
     finished = repro("snapshot", "data", "--json")
     assert finished.code == 0, finished.err
     assert repro("fsck").code == 0
+
+
+def test_file_name_that_is_not_utf8(repro: Repro, git_repo: Path) -> None:
+    (git_repo / "data").mkdir()
+    name = os.path.join(os.fsencode(git_repo / "data"), b"caf\xe9.txt")
+    with open(name, "wb") as file:
+        file.write(b"1")
+    line = one_line_error(repro("snapshot", "data"))
+    assert "not valid UTF-8" in line and "caf" in line
