@@ -28,6 +28,7 @@ __all__ = [
 
 CONFIG_FILE = "config.toml"
 LOCAL_CONFIG_FILE = "config.local.toml"
+# The order a checkout tries them in; repro.snapshot.checkout takes it from here.
 LINK_TYPES = ("reflink", "hardlink", "copy")
 
 
@@ -98,19 +99,25 @@ def _section(current: Any, values: Any, path: str, name: str) -> Any:
     return replace(current, **changes)
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check(core: CoreConfig, cache: CacheConfig, path: str) -> None:
+    if not isinstance(core.hash, str):
+        raise ConfigError(path, "core.hash", "must be the name of a hash algorithm")
     try:
         get_algorithm(core.hash)
     except UnknownAlgorithmError as exc:
         raise ConfigError(path, "core.hash", str(exc)) from exc
-    if core.jobs is not None and (not isinstance(core.jobs, int) or core.jobs < 1):
+    if core.jobs is not None and (not _whole(core.jobs) or core.jobs < 1):
         raise ConfigError(path, "core.jobs", "must be a whole number of at least 1")
     if not isinstance(cache.dir, str) or not cache.dir:
         raise ConfigError(path, "cache.dir", "must be a folder path")
-    bad = [t for t in cache.type if t not in LINK_TYPES]
-    if bad or not cache.type:
-        raise ConfigError(path, "cache.type", f"must list some of {', '.join(LINK_TYPES)}")
-    if not isinstance(cache.pack_threshold, int) or cache.pack_threshold < 0:
+    types = cache.type
+    if not isinstance(types, tuple) or not types or any(t not in LINK_TYPES for t in types):
+        raise ConfigError(path, "cache.type", f"must be a list of some of {', '.join(LINK_TYPES)}")
+    if not _whole(cache.pack_threshold) or cache.pack_threshold < 0:
         raise ConfigError(path, "cache.pack_threshold", "must be a size in bytes")
     if not isinstance(cache.fsync, bool):
         raise ConfigError(path, "cache.fsync", "must be true or false")

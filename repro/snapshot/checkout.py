@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from repro.errors import ReproError
+from repro.config import LINK_TYPES
+from repro.errors import ReproError, UsageError
 from repro.snapshot.build import snapshot
 from repro.snapshot.diff import diff_trees
 from repro.snapshot.errors import CheckoutConflictError, ProtectedPathError
@@ -31,7 +32,6 @@ from repro.store import ObjectStore, Tree, TreeEntry
 
 __all__ = ["LINK_TYPES", "CheckoutResult", "InvalidLinkTypeError", "checkout"]
 
-LINK_TYPES = ("reflink", "hardlink", "copy")
 _FICLONE = 0x40049409
 _LINK_FALLBACK = {
     errno.EOPNOTSUPP,
@@ -43,7 +43,7 @@ _LINK_FALLBACK = {
 }
 
 
-class InvalidLinkTypeError(ReproError, ValueError):
+class InvalidLinkTypeError(UsageError, ValueError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"unknown link type {name!r} (choose from {', '.join(LINK_TYPES)})")

@@ -207,3 +207,20 @@ def test_file_name_that_is_not_utf8(repro: Repro, git_repo: Path) -> None:
         file.write(b"1")
     line = one_line_error(repro("snapshot", "data"))
     assert "not valid UTF-8" in line and "caf" in line
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("[cache]\ntype = 5", "cache.type: must be a list"),
+        ('[cache]\ntype = "copy"', "cache.type: must be a list"),
+        ("[core]\nhash = {a = 1}", "core.hash: must be the name"),
+        ("[core]\njobs = true", "core.jobs: must be a whole number"),
+        ("[cache]\npack_threshold = true", "cache.pack_threshold: must be a size"),
+    ],
+)
+def test_config_value_of_the_wrong_type(
+    repro: Repro, git_repo: Path, setting: str, message: str
+) -> None:
+    (git_repo / ".repro" / "config.toml").write_text(setting + "\n")
+    assert message in one_line_error(repro("fsck"))
