@@ -245,7 +245,8 @@ def _reflink(source: str, target: str, executable: bool) -> None:
 
 
 def _hardlink(source: str, target: str) -> None:
-    tmp = f"{target}.repro-link-{os.getpid()}"
+    # A short name beside the target: "<target>.<suffix>" can pass NAME_MAX.
+    tmp = os.path.join(os.path.dirname(target), f".repro-tmp-{os.urandom(6).hex()}")
     os.link(source, tmp)
     try:
         os.replace(tmp, target)

@@ -27,7 +27,7 @@ from repro.snapshot.errors import (
     SymlinkLoopError,
     UnreadablePathError,
 )
-from repro.snapshot.statcache import Cached, Entry, entry_of
+from repro.snapshot.statcache import Cached, Entry
 from repro.snapshot.walk import Listing
 from repro.store import Batch, ObjectStore
 from repro.store.backend import iter_chunks
@@ -222,24 +222,41 @@ def _read(job: HashJob, path: str, batch: Batch | None) -> Entry:
     fd = os.open(path, _OPEN_FLAGS)
     try:
         info = os.fstat(fd)
-        oid = _hash_fd(job, fd, info.st_size, batch)
+        oid, size = _hash_fd(job, fd, info.st_size, batch)
     finally:
         os.close(fd)
-    return entry_of(info, oid)
+    # The size is what was hashed: a file that grew while being read must not
+    # be recorded with its old size beside the id of its new content.
+    return (info.st_ino, size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid)
 
 
-def _hash_fd(job: HashJob, fd: int, size: int, batch: Batch | None) -> str:
+def _hash_fd(job: HashJob, fd: int, size: int, batch: Batch | None) -> tuple[str, int]:
+    """The id and length of what ``fd`` holds (``size`` is what fstat said)."""
     store = job.store
     if store is not None and size >= store.pack_threshold:
-        with os.fdopen(fd, "rb", buffering=0, closefd=False) as file:
-            return store.write_stream(iter_chunks(file, _STREAM_BUFFER))
+        counted = _Counted(fd)
+        return store.write_stream(counted), counted.total
     if size >= _STREAM_BUFFER and store is None:
         return _hash_stream(job, fd)
     data = _read_all(fd, size)
     oid = job.hexdigest(data)
     if batch is not None:
         batch.add_known(oid, data)
-    return oid
+    return oid, len(data)
+
+
+class _Counted:
+    """The chunks of a file, counting their bytes as they go by."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self.total = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        with os.fdopen(self._fd, "rb", buffering=0, closefd=False) as file:
+            for chunk in iter_chunks(file, _STREAM_BUFFER):
+                self.total += len(chunk)
+                yield chunk
 
 
 def _read_all(fd: int, size: int) -> bytes:
@@ -254,14 +271,16 @@ def _read_all(fd: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _hash_stream(job: HashJob, fd: int) -> str:
+def _hash_stream(job: HashJob, fd: int) -> tuple[str, int]:
     hasher = job.new_hasher()
     buffer = _stream_buffer()
     view = memoryview(buffer)
+    total = 0
     with os.fdopen(fd, "rb", buffering=0, closefd=False) as file:
         while count := file.readinto(buffer):
             hasher.update(view[:count])
-    return hasher.hexdigest()
+            total += count
+    return hasher.hexdigest(), total
 
 
 _BUFFER: list[mmap.mmap] = []

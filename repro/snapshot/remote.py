@@ -6,6 +6,9 @@ streamed so that a large object never sits whole in memory.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import IO
+
 from repro.errors import ReproError
 from repro.hashing import get_algorithm
 from repro.snapshot.errors import PathNotFoundError, UnreadablePathError
@@ -29,23 +32,34 @@ def snapshot_url(url: str, algorithm: str, store: ObjectStore | None) -> Tree:
         raise UnreadablePathError(url, str(exc)) from exc
     base = root.rstrip("/")
     entries = []
-    for path, info in sorted(found.items()):
+    for path in sorted(found):
         name = path[len(base) + 1 :] if path != base else base.rsplit("/", 1)[-1]
         if IGNORED_NAMES.intersection(name.split("/")):
             continue
-        oid = _hash_remote(fs, path, algorithm, store)
-        entries.append(TreeEntry(name, oid, int(info.get("size") or 0)))
+        oid, size = _hash_remote(fs, path, algorithm, store)
+        entries.append(TreeEntry(name, oid, size))
     return Tree.build(algorithm, entries)
 
 
-def _hash_remote(fs: object, path: str, algorithm: str, store: ObjectStore | None) -> str:
+def _hash_remote(
+    fs: object, path: str, algorithm: str, store: ObjectStore | None
+) -> tuple[str, int]:
+    """The id and length of what was read (a listing's size may be stale or absent)."""
+    hasher = get_algorithm(algorithm).new()
+    total = 0
+
+    def counted(file: IO[bytes]) -> Iterator[bytes]:
+        nonlocal total
+        for chunk in iter_chunks(file):
+            total += len(chunk)
+            yield chunk
+
     try:
         with fs.open(path, "rb") as file:  # type: ignore[attr-defined]
             if store is not None:
-                return store.write_stream(iter_chunks(file))
-            hasher = get_algorithm(algorithm).new()
-            for chunk in iter_chunks(file):
+                return store.write_stream(counted(file)), total
+            for chunk in counted(file):
                 hasher.update(chunk)
-            return hasher.hexdigest()
+            return hasher.hexdigest(), total
     except OSError as exc:
         raise UnreadablePathError(path, str(exc)) from exc

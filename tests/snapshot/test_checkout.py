@@ -173,3 +173,11 @@ def test_checkout_does_not_delete_or_write_through_a_link_out_of_dest(tmp_path: 
     with pytest.raises(ProtectedPathError, match="symbolic link"):
         checkout(store, tree, str(dest))
     assert (outside / "x").read_bytes() == b"precious"
+
+
+def test_hard_link_of_a_file_with_a_name_of_the_longest_length(tmp_path: Path) -> None:
+    store = _store(tmp_path, pack_threshold=0)
+    name = "n" * 255
+    tree = _stored_tree(store, tmp_path / "src", {name: b"data"})
+    result = checkout(store, tree, str(tmp_path / "out"), link_types=["hardlink"])
+    assert result.links == {"hardlink": 1} and (tmp_path / "out" / name).read_bytes() == b"data"
