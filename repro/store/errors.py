@@ -42,7 +42,7 @@ class StoreFormatError(ReproError):
     def __init__(self, where: str, reason: str) -> None:
         self.where = where
         self.reason = reason
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {reason}; run 'repro fsck' to see what else is damaged")
 
 
 class StoreWriteError(ReproError, OSError):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from repro.errors import ReproError
+from repro.store.errors import StoreFormatError
 from repro.store.objects import ObjectStore
 from repro.store.pack import PackIndex
 from repro.store.tree import Tree
@@ -43,17 +44,32 @@ class FsckReport:
 def fsck(store: ObjectStore, progress: Progress | None = None) -> FsckReport:
     report = FsckReport()
     trees: list[tuple[str, bytes]] = []
-    store.refresh()  # see the packs other writers added since this store read its list
     for oid in store.iter_loose():
         where = store.loose_path(oid)
         _check_object(store, report, oid, store.backend.read_bytes(where), where, trees)
         _tick(progress)
-    for index in store.packs():
+    for index in _readable_indexes(store, report):
         _check_pack(store, report, index, trees, progress)
     report.leftovers = store.leftovers()
-    for oid, data in trees:
-        _check_tree(store, report, oid, data)
+    try:
+        for oid, data in trees:
+            _check_tree(store, report, oid, data)
+    except StoreFormatError:
+        # Already reported above; without every index, blobs cannot be found.
+        report.problems.append(FsckProblem("trees", "not checked: a pack index is damaged"))
     return report
+
+
+def _readable_indexes(store: ObjectStore, report: FsckReport) -> list[PackIndex]:
+    """Every pack index, read one by one so that a damaged one is reported
+    (and its pack's objects counted missing) instead of stopping the check."""
+    indexes = []
+    for pack_id in store.pack_ids():
+        try:
+            indexes.append(store.load_index(pack_id))
+        except StoreFormatError as exc:
+            report.problems.append(FsckProblem(exc.where, exc.reason))
+    return indexes
 
 
 def _tick(progress: Progress | None) -> None:

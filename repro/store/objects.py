@@ -79,17 +79,20 @@ class ObjectStore:
             self._load_new_packs()
         return list(self._packs.values())
 
+    def pack_ids(self) -> list[str]:
+        """The packs that have an index, as the store holds them now."""
+        names = self.backend.listdir(PACK_DIR)
+        return sorted(name.removesuffix(".idx") for name in names if name.endswith(".idx"))
+
     def _load_new_packs(self) -> None:
         assert self._packs is not None
-        names = {
-            n.removesuffix(".idx") for n in self.backend.listdir(PACK_DIR) if n.endswith(".idx")
-        }
+        names = set(self.pack_ids())
         if self._packs.keys() - names:  # a pack went away (gc): start over
             self._packs, self._packed = {}, {}
         for pack_id in sorted(names - self._packs.keys()):
             self.add_pack(pack_id)
 
-    def _load_index(self, pack_id: str) -> PackIndex:
+    def load_index(self, pack_id: str) -> PackIndex:
         return PackIndex(pack_id, self.backend.read_bytes(f"{PACK_DIR}/{pack_id}.idx"))
 
     def refresh(self) -> None:
@@ -101,7 +104,7 @@ class ObjectStore:
         """Make a pack this process has just committed visible to reads."""
         if self._packs is None or pack_id in self._packs:
             return
-        index = self._load_index(pack_id)
+        index = self.load_index(pack_id)
         self._packs[pack_id] = index
         # One dict over every pack: a batch of 100,000 new objects asks it
         # 100,000 times, and bisecting each pack's index per ask was the

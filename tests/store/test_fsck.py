@@ -163,3 +163,18 @@ def test_problem_reads_as_one_line() -> None:
     assert (
         str(FsckProblem("packs/x.pack", "pack file missing")) == "packs/x.pack: pack file missing"
     )
+
+
+def test_damaged_pack_index_is_a_problem_not_a_crash(store: ObjectStore) -> None:
+    with store.batch() as batch:
+        batch.add(b"one")
+    [pack_id] = store.pack_ids()
+    index = f"packs/{pack_id}.idx"
+    data = store.backend.read_bytes(index)
+    store.backend.remove(index)
+    store.backend.write_atomic(index, [data[:-5]])
+    store.refresh()
+    report = fsck(store)
+    assert [(p.where, p.reason) for p in report.problems] == [
+        (index, "pack index size does not match its count")
+    ]
