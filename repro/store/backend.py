@@ -31,7 +31,8 @@ class PendingWrite(ABC):
 
     @abstractmethod
     def commit(self, path: str) -> None:
-        """Make the bytes visible at ``path`` atomically (an existing file wins)."""
+        """Make the bytes visible at ``path`` atomically. Paths are content
+        addresses, so a file already there holds the same bytes."""
 
     @abstractmethod
     def abort(self) -> None: ...
@@ -205,8 +206,9 @@ class LocalBackend(Backend):
 
 
 class _FsspecPendingWrite(PendingWrite):
-    """Spools locally, then uploads in one request: object stores make a
-    single put atomic, and a temp-then-rename would cost a copy there."""
+    """Spools locally, uploads to a ``.tmp-`` name beside the target and
+    moves it into place, so that no reader sees a partial object under a
+    valid name and ``fsck`` finds what a failed upload left."""
 
     def __init__(self, backend: FsspecBackend) -> None:
         self._backend = backend
@@ -223,7 +225,7 @@ class _FsspecPendingWrite(PendingWrite):
         try:
             if not fs.exists(full):
                 fs.makedirs(fs._parent(full), exist_ok=True)
-                tmp = f"{full}.tmp-{os.urandom(8).hex()}"
+                tmp = f"{fs._parent(full)}/.tmp-{os.urandom(8).hex()}"
                 with fs.open(tmp, "wb") as out:
                     for block in iter(lambda: self._spool.read(8 << 20), b""):
                         out.write(block)
