@@ -182,9 +182,8 @@ def _remember(
             fresh.setdefault(directory, {}).update(entries)
     hits = len(listing.names) - sum(len(entries) for entries in fresh.values())
     vanished = [] if listing.single else _vanished(listing, cached, hits)
-    kept = stat_cache.save(fresh, started, forget=vanished, base=cached) if fresh or vanished else 0
-    if not listing.single and kept == len(listing.names) - hits:
-        stat_cache.save_tree(listing.root, tree)
+    remembered = None if listing.single else (listing.root, tree)
+    stat_cache.save(fresh, started, forget=vanished, base=cached, tree=remembered)
 
 
 def _vanished(listing: Listing, cached: Cached, hits: int) -> list[str]:

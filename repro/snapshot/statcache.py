@@ -15,12 +15,15 @@ unchanged (git's "racily clean" problem).
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
+
+from repro.errors import ReproError
 
 __all__ = [
     "RACY_NS",
@@ -30,6 +33,7 @@ __all__ = [
     "Listings",
     "Scanned",
     "StatCache",
+    "StateDatabaseError",
     "by_folder",
     "entry_of",
 ]
@@ -43,11 +47,13 @@ _SCHEMA = (
         algorithm TEXT NOT NULL, root TEXT NOT NULL, oid TEXT NOT NULL,
         files INTEGER NOT NULL, bytes INTEGER NOT NULL,
         PRIMARY KEY (algorithm, root))""",
+    """CREATE TABLE IF NOT EXISTS meta (key TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL)""",
+    "INSERT OR IGNORE INTO meta VALUES ('generation', 0)",
     """CREATE TABLE IF NOT EXISTS listings (
         dir TEXT NOT NULL PRIMARY KEY, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
         keys BLOB NOT NULL)""",
 )
-_SCHEMA_VERSION = 4
+_SCHEMA_VERSION = 5
 
 
 # A file's (inode, size, mtime_ns, executable, oid): the first four must all
@@ -61,9 +67,12 @@ class Cached(Mapping[str, dict[str, Entry]]):
     process decodes only the folders it hashes, and an unchanged tree is
     recognized from the stored counts without decoding any."""
 
-    def __init__(self, rows: dict[str, tuple[bytes, int]] | None = None) -> None:
+    def __init__(
+        self, rows: dict[str, tuple[bytes, int]] | None = None, generation: int = -1
+    ) -> None:
         self._rows = rows or {}
         self._decoded: dict[str, dict[str, Entry]] = {}
+        self.generation = generation  # of the database when read; -1: never read
 
     def __getitem__(self, directory: str) -> dict[str, Entry]:
         decoded = self._decoded.get(directory)
@@ -122,8 +131,27 @@ class CachedTree(NamedTuple):
     bytes: int
 
 
+class StateDatabaseError(ReproError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"{path}: {reason} (repro's state database, a cache: wait for other repro "
+            "commands to finish, or delete it)"
+        )
+
+
+class _DamagedError(Exception):
+    """The database turned out damaged mid-query; it has been discarded."""
+
+
 class StatCache:
-    """Path-keyed ids for one algorithm; paths are absolute."""
+    """Path-keyed ids for one algorithm; paths are absolute.
+
+    A cache may always be thrown away, so a damaged database is deleted and
+    rebuilt; a busy or unwritable one is an error (deleting it would pull it
+    from under another process).
+    """
 
     def __init__(self, db_path: str, algorithm: str) -> None:
         self.db_path = db_path
@@ -133,24 +161,45 @@ class StatCache:
         os.makedirs(os.path.dirname(self.db_path), exist_ok=True)
         try:
             return self._open()
+        except sqlite3.OperationalError as exc:
+            raise StateDatabaseError(self.db_path, str(exc)) from exc
         except sqlite3.DatabaseError:
-            # A cache may always be thrown away: rebuild a damaged one.
-            os.unlink(self.db_path)
+            self._discard()
             return self._open()
+
+    def _discard(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.db_path + suffix)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.db_path, timeout=30)
         if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
             db.executescript(
                 "DROP TABLE IF EXISTS stat_dirs; DROP TABLE IF EXISTS trees;"
-                "DROP TABLE IF EXISTS listings;"
+                "DROP TABLE IF EXISTS listings; DROP TABLE IF EXISTS meta;"
             )
             db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         for statement in _SCHEMA:
             db.execute(statement)
+        db.commit()
         return db
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            yield db
+        except sqlite3.OperationalError as exc:
+            raise StateDatabaseError(self.db_path, str(exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            self._discard()
+            raise _DamagedError from exc
+        finally:
+            db.close()
 
     def load(self, root: str) -> Cached:
         """Every cached folder at or below ``root``: ``{dir: {name: entry}}``."""
@@ -159,25 +208,26 @@ class StatCache:
             "AND (dir = ? OR (dir >= ? AND dir < ?))"
         )
         base = root.rstrip("/")
-        db = self._connect()
         try:
-            rows = db.execute(query, (self.algorithm, base, base + "/", base + "0")).fetchall()
-        finally:
-            db.close()
-        return Cached({directory: (blob, count) for directory, blob, count in rows})
+            with self._session() as db:
+                generation = _generation(db)
+                rows = db.execute(query, (self.algorithm, base, base + "/", base + "0")).fetchall()
+        except _DamagedError:
+            return Cached()
+        return Cached({d: (blob, count) for d, blob, count in rows}, generation)
 
     def listings(self, root: str) -> Listings:
         """The listings of ``root`` and every folder below it."""
         base = root.rstrip("/")
-        db = self._connect()
         try:
-            rows = db.execute(
-                "SELECT dir, mtime_ns, inode, keys FROM listings "
-                "WHERE dir = ? OR (dir >= ? AND dir < ?)",
-                (base, base + "/", base + "0"),
-            ).fetchall()
-        finally:
-            db.close()
+            with self._session() as db:
+                rows = db.execute(
+                    "SELECT dir, mtime_ns, inode, keys FROM listings "
+                    "WHERE dir = ? OR (dir >= ? AND dir < ?)",
+                    (base, base + "/", base + "0"),
+                ).fetchall()
+        except _DamagedError:
+            return Listings()
         return Listings({directory: (mtime, inode, keys) for directory, mtime, inode, keys in rows})
 
     def save_listings(self, scanned: Scanned, started_ns: int) -> None:
@@ -189,37 +239,21 @@ class StatCache:
             for directory, (mtime, inode, keys) in scanned.items()
             if mtime < cutoff
         ]
-        if not rows:
-            return
-        db = self._connect()
-        try:
-            with db:
+        if rows:
+            with contextlib.suppress(_DamagedError), self._session() as db, db:
                 db.executemany("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)", rows)
-        finally:
-            db.close()
 
     def tree(self, root: str) -> CachedTree | None:
         """The tree last computed for ``root``, if nothing below it changed since."""
-        db = self._connect()
         try:
-            row = db.execute(
-                "SELECT oid, files, bytes FROM trees WHERE algorithm = ? AND root = ?",
-                (self.algorithm, root),
-            ).fetchone()
-        finally:
-            db.close()
+            with self._session() as db:
+                row = db.execute(
+                    "SELECT oid, files, bytes FROM trees WHERE algorithm = ? AND root = ?",
+                    (self.algorithm, root),
+                ).fetchone()
+        except _DamagedError:
+            return None
         return CachedTree(*row) if row else None
-
-    def save_tree(self, root: str, tree: CachedTree) -> None:
-        db = self._connect()
-        try:
-            with db:
-                db.execute(
-                    "INSERT OR REPLACE INTO trees VALUES (?, ?, ?, ?, ?)",
-                    (self.algorithm, root, *tree),
-                )
-        finally:
-            db.close()
 
     def save(
         self,
@@ -228,11 +262,16 @@ class StatCache:
         *,
         forget: Iterable[str] = (),
         base: Cached | None = None,
-    ) -> int:
+        tree: tuple[str, CachedTree] | None = None,
+    ) -> None:
         """Merge the ``fresh`` entries (folder -> name -> entry) into the
         cache, leaving out racily recent ones, and drop the ``forget`` paths.
         ``base`` is the cache as this process loaded it, saving a re-read.
-        Returns how many fresh entries were kept."""
+
+        ``tree`` (root, tree) is remembered too, in the same transaction,
+        when every fresh entry was kept and no other process changed the
+        cache since ``base`` was loaded: the tree was computed from that
+        view, and must not outlive a newer one."""
         cutoff = started_ns - RACY_NS
         changes: dict[str, tuple[dict[str, Entry], set[str]]] = {}
         for directory, entries in fresh.items():
@@ -241,28 +280,35 @@ class StatCache:
         for path in forget:
             directory, _, name = path.rpartition("/")
             changes.setdefault(directory, ({}, set()))[1].add(name)
-        if changes:
-            self._merge(changes, base)
-        return sum(len(keep) for keep, _drop in changes.values())
+        all_kept = all(len(keep) == len(fresh[d]) for d, (keep, _) in changes.items() if d in fresh)
+        with contextlib.suppress(_DamagedError), self._session() as db, db:
+            db.execute("BEGIN IMMEDIATE")
+            unchanged = base is not None and _generation(db) == base.generation
+            self._merge(db, changes, base)
+            if changes:
+                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            if tree is not None and all_kept and unchanged:
+                db.execute(
+                    "INSERT OR REPLACE INTO trees VALUES (?, ?, ?, ?, ?)",
+                    (self.algorithm, tree[0], *tree[1]),
+                )
 
     def _merge(
-        self, changes: dict[str, tuple[dict[str, Entry], set[str]]], base: Cached | None
+        self,
+        db: sqlite3.Connection,
+        changes: dict[str, tuple[dict[str, Entry], set[str]]],
+        base: Cached | None,
     ) -> None:
-        db = self._connect()
-        try:
-            with db:
-                for directory, (keep, drop) in changes.items():
-                    old = base.get(directory) if base is not None else self._read_dir(db, directory)
-                    merged = {**(old or {}), **keep}
-                    for name in drop:
-                        merged.pop(name, None)
-                    db.execute(
-                        "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?, ?)",
-                        (self.algorithm, directory, marshal.dumps(merged), len(merged)),
-                    )
-                    _forget_trees_above(db, self.algorithm, directory)
-        finally:
-            db.close()
+        for directory, (keep, drop) in changes.items():
+            old = base.get(directory) if base is not None else self._read_dir(db, directory)
+            merged = {**(old or {}), **keep}
+            for name in drop:
+                merged.pop(name, None)
+            db.execute(
+                "INSERT OR REPLACE INTO stat_dirs VALUES (?, ?, ?, ?)",
+                (self.algorithm, directory, marshal.dumps(merged), len(merged)),
+            )
+            _forget_trees_above(db, self.algorithm, directory)
 
     def _read_dir(self, db: sqlite3.Connection, directory: str) -> dict[str, Entry]:
         row = db.execute(
@@ -279,6 +325,11 @@ def by_folder(pairs: Iterable[tuple[str, Entry]]) -> dict[str, dict[str, Entry]]
         directory, _, name = path.rpartition("/")
         grouped[directory][name] = entry
     return dict(grouped)
+
+
+def _generation(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _forget_trees_above(db: sqlite3.Connection, algorithm: str, directory: str) -> None:

@@ -287,9 +287,7 @@ def test_hash_only_run_then_storing_run_stores_every_blob(
     assert not store.missing(entry.oid for entry in stored.tree.entries)
 
 
-def test_deleted_cache_folder_is_filled_again(
-    tmp_path: Path, stat_cache: StatCache
-) -> None:
+def test_deleted_cache_folder_is_filled_again(tmp_path: Path, stat_cache: StatCache) -> None:
     data = write_files(tmp_path / "d", {f"f{i}": str(i).encode() for i in range(INLINE_FILES + 10)})
     age(data)
     first = ObjectStore(open_backend(str(tmp_path / "one")), ALGO)
