@@ -65,7 +65,7 @@ def checkout_tree(
 
 
 def _tree_of(project: Project, target: str) -> Tree:
-    if os.path.exists(target):
+    if os.path.exists(target) or "://" in target:
         return snapshot(
             target, algorithm=project.config.core.hash, stat_cache=project.stat_cache()
         ).tree

@@ -194,6 +194,11 @@ def fsck(as_json: JsonOption = False) -> None:
             output.say_err(f"bad: {problem}")
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         output.say(f"checked {report.checked} objects ({report.trees} trees): {verdict}")
+        if report.leftovers:
+            output.say(
+                f"{_count(len(report.leftovers), 'file')} left by interrupted writes "
+                "(never read as objects; safe to delete): " + ", ".join(report.leftovers[:3])
+            )
     if not report.ok:
         raise typer.Exit(1)
 

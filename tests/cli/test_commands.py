@@ -130,3 +130,13 @@ def test_environment_does_not_leak_into_tree_ids(repro: Repro, git_repo: Path) -
     here = repro("snapshot", "data", "--json").json()["tree"]
     os.rename(git_repo / "data", git_repo / "moved")
     assert repro("snapshot", "moved", "--json").json()["tree"] == here
+
+
+def test_fsck_lists_what_interrupted_writes_left(repro: Repro, git_repo: Path) -> None:
+    write_files(git_repo / "data", {"a.csv": b"1\n"})
+    assert repro("snapshot", "data").code == 0
+    leftover = git_repo / ".repro" / "cache" / "xxh3-128" / "objects" / ".tmp-killed"
+    leftover.write_bytes(b"half")
+    result = repro("fsck")
+    assert result.code == 0 and "1 file left by interrupted writes" in result.out
+    assert "objects/.tmp-killed" in result.out
