@@ -108,7 +108,12 @@ def checkout(
     ] = False,
     link: Annotated[
         list[str] | None,
-        typer.Option("--link", "-l", help="Link type to try, in order (reflink, hardlink, copy)."),
+        typer.Option(
+            "--link",
+            "-l",
+            help="Link type to try, in order (reflink, hardlink, copy); small objects live "
+            "in packs and are always copied.",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

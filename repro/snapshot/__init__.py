@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from repro.lazy import lazy_exports
 from repro.snapshot.errors import (
     CheckoutConflictError,
     SnapshotPathError,
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from repro.snapshot.checkout import LINK_TYPES, CheckoutResult, InvalidLinkTypeError
     from repro.snapshot.diff import Change, TreeDiff, diff_trees
 
-# Imported on first use: a command imports only the modules it needs, so
-# that start-up stays short.
 _LAZY = {
     "Change": "repro.snapshot.diff",
     "CheckoutResult": "repro.snapshot.checkout",
@@ -34,13 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _LAZY)
 
 
 __all__ = [

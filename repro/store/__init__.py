@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from repro.lazy import lazy_exports
 from repro.store.backend import Backend, FsspecBackend, LocalBackend, open_backend
 from repro.store.errors import (
     CorruptObjectError,
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from repro.store.fsck import FsckProblem, FsckReport
     from repro.store.trees import TreeNotFoundError, read_tree, write_tree
 
-# Imported on first use: a command imports only the modules it needs, so
-# that start-up stays short.
 _LAZY = {
     "FsckProblem": "repro.store.fsck",
     "FsckReport": "repro.store.fsck",
@@ -31,13 +29,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _LAZY)
 
 
 __all__ = [
