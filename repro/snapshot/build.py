@@ -87,17 +87,21 @@ def _snapshot_local(
     cache_root = os.path.dirname(listing.root) if listing.single else listing.root
     cached = stat_cache.load(cache_root) if stat_cache is not None else Cached()
     algo = get_algorithm(algorithm)
-    hits_stored = store is None or _tree_stored(stat_cache, listing, store)
+    remembered = _remembered_tree(stat_cache, listing, store)
+    # A stored remembered tree means every cached blob is stored too: the
+    # tree was written after its blobs, and saving any entry below the root
+    # forgets it. Without one, hits must be checked against the store.
+    hits_stored = store is None or remembered is not None
     job = HashJob(listing, cached, store, algo.hexdigest, algo.new, hits_stored)
     chunks = hash_listing(job, names, jobs or default_jobs(), progress)
     hashed = sum(chunk.hashed for chunk in chunks)
     files, size = len(listing.names), sum(chunk.bytes for chunk in chunks)
     if stat_cache is not None and listing.scanned:
         stat_cache.save_listings(listing.scanned, started)
-    if hashed == 0:
-        unchanged = _unchanged_tree(listing, cached, stat_cache, store)
-        if unchanged is not None:
-            return _reused(listing, cached, unchanged, algorithm, store)
+    # Every file matched the cache and none vanished (each match uses up one
+    # cached entry): the remembered tree still holds.
+    if remembered is not None and hashed == 0 and len(listing.names) == cached.total():
+        return _reused(listing, cached, remembered, algorithm, store)
     # The walk lists files in tree order, so the chunks' fragments, joined,
     # are the manifest: no per-file object is built in this process.
     fragments = [
@@ -124,24 +128,11 @@ def _snapshot_local(
     )
 
 
-def _tree_stored(stat_cache: StatCache | None, listing: Listing, store: ObjectStore) -> bool:
-    """Whether the store holds the tree the cached entries below this root
-    last formed (saving any entry below the root forgets that tree), and so,
-    since a tree is written only after its blobs, every cached blob."""
-    if stat_cache is None or listing.single:
-        return False
-    remembered = stat_cache.tree(listing.root)
-    return remembered is not None and store.exists(remembered.oid)
-
-
-def _unchanged_tree(
-    listing: Listing, cached: Cached, stat_cache: StatCache | None, store: ObjectStore | None
+def _remembered_tree(
+    stat_cache: StatCache | None, listing: Listing, store: ObjectStore | None
 ) -> CachedTree | None:
-    """The remembered tree, when every file matched the cache (the caller
-    checked) and no cached file vanished (each match used up one entry)."""
+    """The tree last computed for this root, if the store (when given) holds it."""
     if stat_cache is None or listing.single:
-        return None
-    if len(listing.names) != cached.total():
         return None
     remembered = stat_cache.tree(listing.root)
     if remembered is None or (store is not None and not store.exists(remembered.oid)):
