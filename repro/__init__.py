@@ -1,5 +1,34 @@
-"""repro: any past pipeline run, replayed exactly, anywhere, with proof."""
+"""repro: any past pipeline run, replayed exactly, anywhere, with proof.
+
+from repro import step, pipeline, Dataset, Model, log_metric, sh
+"""
+
+from repro.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "Dataset",
+    "Model",
+    "__version__",
+    "log_metric",
+    "pipeline",
+    "sh",
+    "step",
+]
+
+__getattr__ = lazy_exports(
+    globals(),
+    {
+        "Dataset": "repro.pipelines.data",
+        "Model": "repro.pipelines.data",
+        "pipeline": "repro.pipelines.definition",
+        "sh": "repro.pipelines.steps",
+        "step": "repro.pipelines.steps",
+        "log_metric": "repro.tracking",
+    },
+)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,3 +1,3 @@
-from repro.cli.main import run
+from repro.cli.entry import main
 
-run()
+main()

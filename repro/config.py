@@ -23,6 +23,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "CoreConfig",
+    "MaterializeConfig",
     "load_config",
 ]
 
@@ -55,9 +56,16 @@ class CacheConfig:
 
 
 @dataclass(frozen=True)
+class MaterializeConfig:
+    # Loading a pickle runs code: only a project that trusts its store opts in.
+    allow_pickle: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     core: CoreConfig = field(default_factory=CoreConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    materialize: MaterializeConfig = field(default_factory=MaterializeConfig)
 
 
 def load_config(repro_dir: str) -> Config:
@@ -78,13 +86,16 @@ def _read(path: str) -> dict[str, Any]:
 
 
 def _apply(config: Config, doc: dict[str, Any], path: str) -> Config:
-    unknown = set(doc) - {"core", "cache"}
+    unknown = set(doc) - {"core", "cache", "materialize"}
     if unknown:
         raise ConfigError(path, sorted(unknown)[0], "unknown section")
     core = _section(config.core, doc.get("core", {}), path, "core")
     cache = _section(config.cache, doc.get("cache", {}), path, "cache")
+    materialize = _section(config.materialize, doc.get("materialize", {}), path, "materialize")
     _check(core, cache, path)
-    return Config(core, cache)
+    if not isinstance(materialize.allow_pickle, bool):
+        raise ConfigError(path, "materialize.allow_pickle", "must be true or false")
+    return Config(core, cache, materialize)
 
 
 def _section(current: Any, values: Any, path: str, name: str) -> Any:

@@ -24,7 +24,7 @@ __all__ = [
 
 REPRO_DIR = ".repro"
 STATE_DB = "tmp/state.db"
-_GITIGNORE = "/cache/\n/tmp/\n/config.local.toml\n"
+_GITIGNORE = "/cache/\n/tmp/\n/runs/\n/steps/\n/config.local.toml\n"
 _CONFIG = """\
 # repro project configuration (committed). Machine-specific settings, such as
 # a cache folder shared between projects, go in config.local.toml beside it.

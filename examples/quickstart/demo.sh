@@ -1,26 +1,22 @@
 #!/usr/bin/env bash
-# Quickstart: snapshot the example data into the content-addressed store,
-# change it, see the difference, restore the original, and check the store.
+# Quickstart: run the pipeline (4 steps execute), run it again (4 cached),
+# then replay the first run from its pins and verify every output's bytes.
 # Runs in a throwaway Git repository so this checkout stays clean.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+cp -r "$here/." "$work/"
+rm -f "$work/demo.sh"
 cd "$work"
-git init -q .
-cp -r "$here/data" data
+git init -q -b main .
+git add -A
+git -c user.name=demo -c user.email=demo@repro.invalid commit -q -m "quickstart"
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 
-step repro init
-tree=$(repro snapshot data --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["tree"])')
-step repro snapshot data
-echo "6.1,2.8,4.7,1.2,versicolor" >> data/raw/iris_like.csv
-rm data/labels.json
-step repro snapshot data
-changed=$(repro snapshot data --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["tree"])')
-step repro diff "$tree" "$changed"
-step repro checkout "$tree" data
-step repro diff "$tree" data
-step repro fsck
-printf '\nThe data is back at tree %s.\n' "$tree"
+step repro run --explain
+run_id=$(repro runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+step repro run
+step repro replay "$run_id" --verify
+step repro runs show "$run_id"

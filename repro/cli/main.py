@@ -12,6 +12,7 @@ import typer
 
 from repro import __version__
 from repro.cli import output
+from repro.cli.pipeline_commands import register as register_pipeline_commands
 
 app = typer.Typer(
     name="repro",
@@ -98,8 +99,14 @@ def snapshot(
 
 @app.command()
 def checkout(
-    tree: Annotated[str, typer.Argument(help="Tree id.")],
-    dest: Annotated[str, typer.Argument(help="Folder to make match the tree.")],
+    tree: Annotated[str, typer.Argument(help="Tree id, or a run id (or unique prefix).")],
+    dest: Annotated[
+        str | None,
+        typer.Argument(
+            help="Folder to make match the tree; for a run, where its outputs go "
+            "(default outputs/RUN)."
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -117,7 +124,21 @@ def checkout(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Make DEST hold exactly the files of TREE."""
+    """Make DEST hold exactly the files of TREE; or, given a RUN, restore the
+    data it read and write its outputs to DEST/STEP/OUTPUT."""
+    if dest is None or _names_a_run(tree):
+        from repro.cli.run_queries import checkout_run
+
+        done = checkout_run(tree, dest, force=force)
+        if as_json:
+            output.print_json(done)
+            return
+        for path in done["data"]:
+            output.say(f"data    {path}")
+        output.say(f"outputs of run {done['run']} in {done['folder']} ({len(done['outputs'])})")
+        return
+    if dest is None:
+        raise typer.BadParameter("give the folder to check the tree out to", param_hint="DEST")
     from repro.cli.commands import checkout_tree
 
     result = checkout_tree(tree, dest, force=force, link_types=link)
@@ -208,6 +229,19 @@ def fsck(as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
+register_pipeline_commands(app)
+
+
+def _names_a_run(text: str) -> bool:
+    """Run ids are 14 base32 characters, tree ids 32 or more hex digits."""
+    from repro.lineage.runs import RunIndex, is_run_id_prefix
+    from repro.project import find_project
+
+    if not is_run_id_prefix(text):
+        return False
+    return any(run.startswith(text) for run in RunIndex(find_project().repro_dir).ids())
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -228,18 +262,24 @@ def run(argv: list[str] | None = None) -> Any:
     try:
         return app(args=argv, standalone_mode=True)
     except ReproError as exc:
-        _fail(exc, str(exc), exc.exit_code)
+        _fail(exc, str(exc), exc.exit_code, abandon=exc.exit_code == 130)
     except KeyboardInterrupt as exc:
-        _fail(exc, "interrupted", 130)
+        _fail(exc, "interrupted", 130, abandon=True)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         _fail(exc, f"{exc.strerror or exc}{where}", 1)
 
 
-def _fail(exc: BaseException, message: str, code: int) -> None:
+def _fail(exc: BaseException, message: str, code: int, *, abandon: bool = False) -> None:
     if os.environ.get("REPRO_DEBUG"):
         import traceback
 
         traceback.print_exception(exc)
     print(f"error: {message}", file=sys.stderr)
+    if abandon:
+        # A step still running in a worker thread would keep the interpreter
+        # alive until it finished; what it would have written is not needed.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)

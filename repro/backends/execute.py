@@ -1,0 +1,167 @@
+"""Executing one step of a run spec: the code shared by every backend (in
+process for the local one; inside ``repro step-exec`` for containers)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from repro.backends.spec import RunSpec, StepResult, StepSpec
+from repro.errors import ReproError
+from repro.store import ObjectStore
+from repro.tracking import step_context
+from repro.usercode import find_object, import_user_module
+
+__all__ = ["ExecutionContext", "StepOutputError", "execute_step"]
+
+
+class StepOutputError(ReproError):
+    def __init__(self, step: str, reason: str) -> None:
+        self.step = step
+        super().__init__(f"step {step!r}: {reason}")
+
+
+@dataclass(frozen=True)
+class ExecutionContext:
+    root: str  # the project work tree the step runs in
+    store: ObjectStore
+    workdir: str  # scratch space for loaded artifacts
+
+
+def execute_step(
+    run: RunSpec, step: StepSpec, inputs: Mapping[str, Mapping[str, Any]], ctx: ExecutionContext
+) -> StepResult:
+    """Run ``step``; ``inputs`` maps each output-argument to the artifact
+    (as a dict) it receives. Failures of the step's own code are returned
+    as a failed result, not raised."""
+    started = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+    clock = time.perf_counter()
+    result = StepResult(step.name, "executed", started=started)
+    try:
+        if step.kind == "shell":
+            result.outputs = _run_shell(run, step, ctx)
+        else:
+            result.outputs, result.metrics = _run_python(run, step, inputs, ctx)
+    except _StepFailedError as failed:
+        result.status, result.error = "failed", failed.reason
+    result.duration = time.perf_counter() - clock
+    return result
+
+
+class _StepFailedError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _options(run: RunSpec, ctx: ExecutionContext) -> Any:
+    from repro.materialize import MaterializeOptions
+
+    return MaterializeOptions(
+        allow_pickle=run.allow_pickle, algorithm=run.algorithm, workdir=ctx.workdir
+    )
+
+
+def _arguments(
+    run: RunSpec, step: StepSpec, inputs: Mapping[str, Mapping[str, Any]], ctx: ExecutionContext
+) -> dict[str, Any]:
+    from repro.materialize import Artifact, load
+
+    values: dict[str, Any] = {}
+    for key, arg in step.args.items():
+        if "output" in arg:
+            values[key] = load(Artifact.from_dict(inputs[key]), ctx.store, _options(run, ctx))
+        elif "dataset" in arg:
+            values[key] = Path(ctx.root, run.datasets[arg["dataset"]]["path"])
+        else:
+            values[key] = arg["value"]
+    return values
+
+
+def _run_python(
+    run: RunSpec, step: StepSpec, inputs: Mapping[str, Mapping[str, Any]], ctx: ExecutionContext
+) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+    assert step.module and step.qualname
+    module = import_user_module(ctx.root, step.module)
+    target = find_object(module, step.qualname, "step")
+    func = cast(Callable[..., Any], getattr(target, "func", target))
+    kwargs = _arguments(run, step, inputs, ctx)
+    with step_context(step.name) as context:
+        try:
+            value = func(**kwargs)
+        except Exception as exc:
+            raise _StepFailedError(_describe(exc)) from exc
+    return _dump_all(run, step, _split(step, value), ctx), dict(context.metrics)
+
+
+def _describe(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = (
+        f" ({os.path.basename(frames[-1].filename)}, line {frames[-1].lineno})" if frames else ""
+    )
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _split(step: StepSpec, value: Any) -> dict[str, Any]:
+    if step.output_mode == "single":
+        return {step.outputs[0]: value}
+    if step.output_mode == "dict":
+        if not isinstance(value, Mapping) or set(value) != set(step.outputs):
+            raise _StepFailedError(
+                f"returned {type(value).__name__}, expected a dict with keys "
+                f"{', '.join(step.outputs)}"
+            )
+        return {name: value[name] for name in step.outputs}
+    if not isinstance(value, tuple | list) or len(value) != len(step.outputs):
+        raise _StepFailedError(
+            f"returned {type(value).__name__}, expected a tuple of {len(step.outputs)} values"
+        )
+    return dict(zip(step.outputs, value, strict=True))
+
+
+def _dump_all(
+    run: RunSpec, step: StepSpec, outputs: Mapping[str, Any], ctx: ExecutionContext
+) -> dict[str, dict[str, Any]]:
+    from repro.materialize import NoMaterializerError, dump
+
+    dumped = {}
+    for name, value in outputs.items():
+        try:
+            dumped[name] = dump(value, ctx.store, _options(run, ctx)).to_dict()
+        except NoMaterializerError as exc:
+            raise _StepFailedError(str(exc.with_step(step.name))) from exc
+        except ReproError as exc:
+            raise _StepFailedError(f"output {name!r}: {exc}") from exc
+    return dumped
+
+
+def _run_shell(run: RunSpec, step: StepSpec, ctx: ExecutionContext) -> dict[str, dict[str, Any]]:
+    assert step.command is not None
+    for out in step.outputs:
+        _remove(os.path.join(ctx.root, out))
+    done = subprocess.run(step.command, shell=True, cwd=ctx.root, check=False)
+    if done.returncode != 0:
+        raise _StepFailedError(f"command exited with status {done.returncode}: {step.command}")
+    missing = [out for out in step.outputs if not os.path.exists(os.path.join(ctx.root, out))]
+    if missing:
+        raise _StepFailedError(f"command did not write {', '.join(missing)}")
+    outputs = {out: Path(ctx.root, out) for out in step.outputs}
+    return _dump_all(run, step, outputs, ctx)
+
+
+def _remove(path: str) -> None:
+    """Stale outs are removed first, so a command that silently fails to
+    write one cannot pass off the old file as its output."""
+    import shutil
+
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)

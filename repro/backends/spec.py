@@ -1,0 +1,69 @@
+"""The serialized plan a backend executes: what to run for each step and
+where its inputs come from. Backends receive only this (never pipeline
+objects), so a container or an Argo pod can run a step from it alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["RunSpec", "StepResult", "StepSpec"]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    kind: str  # "python" or "shell"
+    outputs: tuple[str, ...]
+    output_mode: str  # "single", "tuple", "dict" or "files"
+    # Each argument is one of {"output": [step, output]}, {"dataset": uri}, {"value": json}.
+    args: dict[str, dict[str, Any]]
+    module: str | None = None
+    qualname: str | None = None
+    command: str | None = None
+    image: str | None = None
+
+    def upstream(self) -> list[str]:
+        return sorted({a["output"][0] for a in self.args.values() if "output" in a})
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: str
+    pipeline: str
+    algorithm: str
+    allow_pickle: bool
+    # dataset uri -> {"oid": tree id, "path": where a step reads it, relative to the project root}
+    datasets: dict[str, dict[str, str]]
+    steps: dict[str, StepSpec]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSpec:
+        doc = json.loads(text)
+        steps = {}
+        for name, raw in doc.pop("steps").items():
+            raw["outputs"] = tuple(raw["outputs"])
+            steps[name] = StepSpec(**raw)
+        return cls(steps=steps, **doc)
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # "executed" or "failed"
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> Artifact.to_dict()
+    metrics: dict[str, float] = field(default_factory=dict)
+    started: str | None = None
+    duration: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> StepResult:
+        return cls(**doc)

@@ -1,0 +1,284 @@
+"""Typer wiring of the pipeline commands: run, status, runs, replay,
+step-exec, lock. Each parses, calls one use case and renders."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from repro.cli import output
+
+__all__ = ["register"]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", help="Override a pipeline parameter: KEY=VALUE (repeatable)."),
+]
+JobsOption = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="Steps run at once (default: cores).")
+]
+
+runs_app = typer.Typer(help="List, show and compare recorded runs.", no_args_is_help=True)
+lock_app = typer.Typer(help="The repro.lock file.", no_args_is_help=True)
+
+
+def _print_event(explain: bool) -> Any:
+    def show(event: Any) -> None:
+        timing = f" ({event.duration:.2f}s)" if event.duration is not None else ""
+        line = f"  {event.status:<8} {event.step}{timing}"
+        if event.error:
+            line += f": {event.error}"
+        elif explain and event.reasons:
+            line += f": {'; '.join(event.reasons)}"
+        output.say_err(line) if event.status == "failed" else output.say(line)
+
+    return show
+
+
+def _render_reports(reports: list[Any], as_json: bool, explain: bool) -> None:
+    if as_json:
+        docs = [r.to_dict() for r in reports]
+        output.print_json(docs[0] if len(docs) == 1 else docs)
+        return
+    for report in reports:
+        if report.status == "up-to-date":
+            output.say(
+                f"{report.pipeline}: up to date, {len(report.steps)} steps cached "
+                f"(run {report.run})"
+            )
+        elif report.status in ("fresh", "stale"):
+            output.say(f"{report.pipeline}: {report.status}")
+            for step in report.steps:
+                if step["status"] != "fresh" or explain:
+                    why = "; ".join(step["reasons"])
+                    output.say(
+                        f"  {step['status']:<8} {step['name']}" + (f": {why}" if why else "")
+                    )
+        else:
+            counts: dict[str, int] = {}
+            for step in report.steps:
+                counts[step["status"]] = counts.get(step["status"], 0) + 1
+            summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            output.say(f"{report.pipeline}: run {report.run} {report.status} ({summary})")
+
+
+def run(
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            help="FILE.py:PIPELINE or a configured name; default: every configured pipeline."
+        ),
+    ] = None,
+    param: ParamOption = None,
+    jobs: JobsOption = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Execute every step.")] = False,
+    frozen: Annotated[
+        bool, typer.Option("--frozen", help="Write nothing; exit 1 if the lock is stale (for CI).")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say for each step why it ran or was cached.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run pipelines: cached steps are reused, the rest execute; the run is
+    recorded and repro.lock updated. Exit 1 if a step fails (or, with
+    --frozen, if anything is stale)."""
+    from repro.cli.usecases import parse_params, run_pipelines
+
+    show = (lambda event: None) if as_json else _print_event(explain)
+    reports = run_pipelines(
+        target,
+        parse_params(param),
+        jobs=jobs,
+        use_cache=not no_cache,
+        frozen=frozen,
+        on_event=show,
+        on_wait=output.say_err,
+    )
+    _render_reports(reports, as_json, explain)
+    if not all(report.ok for report in reports):
+        raise typer.Exit(1)
+
+
+def status(
+    target: Annotated[
+        str | None, typer.Argument(help="FILE.py:PIPELINE or a configured name.")
+    ] = None,
+    param: ParamOption = None,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when anything is stale.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Say which steps are stale against repro.lock, and why (code, data,
+    params or environment)."""
+    from repro.cli.usecases import parse_params, statuses
+
+    reports = statuses(target, parse_params(param))
+    _render_reports(reports, as_json, explain=False)
+    if exit_code and not all(report.ok for report in reports):
+        raise typer.Exit(1)
+
+
+@runs_app.command("list")
+def runs_list(
+    pipeline: Annotated[str | None, typer.Option("--pipeline", help="Only this pipeline.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List recorded runs, oldest first."""
+    from repro.cli.run_queries import list_runs
+
+    rows = list_runs(pipeline)
+    if as_json:
+        output.print_json(rows)
+        return
+    for row in rows:
+        commit = (row["commit"] or "-")[:10] + ("+dirty" if row["dirty"] else "")
+        extra = f" replay of {row['replay_of']}" if row["replay_of"] else ""
+        output.say(
+            f"{row['id']}  {row['created'][:19]}  {row['pipeline']:<16} {row['status']:<11}"
+            f" {commit}{extra}"
+        )
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a run record: pins, params, steps, outputs, metrics."""
+    from repro.cli.run_queries import show_run
+
+    record = show_run(run_id)
+    if as_json:
+        output.print_json(record)
+        return
+    output.say(f"run {record['id']}  {record['pipeline']} ({record['target']})  {record['status']}")
+    git = record["git"]
+    output.say(
+        f"  commit {git['commit']} on {git['branch']}" + (" (dirty)" if git["dirty"] else "")
+    )
+    output.say(f"  params {json.dumps(record['params'], sort_keys=True)}")
+    for uri, snap in record["inputs"].items():
+        output.say(f"  data   {uri} {snap['oid']} ({snap['files']} files)")
+    for name, step in record["steps"].items():
+        outs = ", ".join(f"{k}={v['oid'][:12]}" for k, v in step["outputs"].items())
+        metrics = ", ".join(f"{k}={v:g}" for k, v in step["metrics"].items())
+        output.say(f"  {step['status']:<8} {name}  {outs}" + (f"  [{metrics}]" if metrics else ""))
+    if record.get("verification"):
+        check = record["verification"]
+        output.say(f"  replay of {record['replay_of']}: {check['verdict']}")
+
+
+@runs_app.command("diff")
+def runs_diff(
+    first: Annotated[str, typer.Argument(help="Run id or prefix.")],
+    second: Annotated[str, typer.Argument(help="Run id or prefix.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Params, metrics, pins and output ids of two runs side by side."""
+    from repro.cli.run_queries import diff_runs
+
+    rows = diff_runs(first, second)
+    if as_json:
+        output.print_json(rows)
+        return
+    width = max((len(row["key"]) for row in rows), default=10)
+    for row in rows:
+        mark = " " if row["same"] else "*"
+        output.say(f"{mark} {row['key']:<{width}}  {row['a']!s:<34} {row['b']!s}")
+
+
+def replay(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Exit 1 unless every output is bit-identical.")
+    ] = False,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the replay worktree.")] = False,
+    jobs: JobsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-execute a recorded run from its pins (commit, diff, data, params)
+    with the cache off, and compare every output id with the record."""
+    from repro.cli.run_queries import replay_and_verify
+
+    outcome = replay_and_verify(
+        run_id, jobs=jobs, keep=keep, on_event=(lambda e: None) if as_json else _print_event(False)
+    )
+    check = outcome.verification
+    if as_json:
+        output.print_json(
+            {
+                "run": outcome.replay.id,
+                "replay_of": outcome.original.id,
+                "verdict": check.verdict,
+                "steps": check.steps,
+                "first_divergence": check.first_divergence,
+                "explanation": check.explanation,
+                "worktree": outcome.worktree,
+            }
+        )
+    else:
+        for name, verdict in check.steps.items():
+            output.say(f"  {verdict:<10} {name}")
+        output.say(f"replay {outcome.replay.id} of {outcome.original.id}: {check.verdict}")
+        if check.explanation:
+            output.say_err(check.explanation)
+        if outcome.worktree:
+            output.say(f"worktree kept at {outcome.worktree}")
+    if verify and check.verdict != "identical":
+        raise typer.Exit(1)
+
+
+def step_exec(
+    run_id: Annotated[str, typer.Argument(help="Run id of a planned run.")],
+    step: Annotated[str, typer.Argument(help="Step name.")],
+    inputs: Annotated[
+        str | None,
+        typer.Option("--inputs", help="JSON file: argument -> artifact of each upstream output."),
+    ] = None,
+    result: Annotated[
+        str | None,
+        typer.Option("--result", help="Write the step result (JSON) here; default: stdout."),
+    ] = None,
+) -> None:
+    """Execute one step of a planned run from its serialized spec (the entry
+    point of container backends). Exit 1 if the step fails."""
+    from repro.cli.run_queries import exec_step
+
+    outcome = exec_step(run_id, step, inputs)
+    text = json.dumps(outcome.to_dict(), sort_keys=True, indent=1)
+    if result:
+        from repro.atomic import write_atomic
+
+        write_atomic(result, text.encode())
+    else:
+        sys.stdout.write(text + "\n")
+    if outcome.status != "executed":
+        output.say_err(f"step {step} failed: {outcome.error}")
+        raise typer.Exit(1)
+
+
+@lock_app.command("schema")
+def lock_schema(
+    record: Annotated[
+        bool, typer.Option("--run-record", help="The run record's schema instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of repro.lock (or of a run record)."""
+    from repro.cli.run_queries import json_schema
+
+    output.print_json(json_schema("run" if record else "lock"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(status)
+    app.command()(replay)
+    app.command("step-exec")(step_exec)
+    app.add_typer(runs_app, name="runs")
+    app.add_typer(lock_app, name="lock")

@@ -1,0 +1,207 @@
+"""Use cases over recorded runs: list, show, diff, replay, step-exec,
+schemas and checkout of a run. Each returns data; nothing prints."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from repro.errors import ReproError
+from repro.project import find_project
+
+__all__ = [
+    "checkout_run",
+    "diff_runs",
+    "exec_step",
+    "json_schema",
+    "list_runs",
+    "replay_and_verify",
+    "show_run",
+]
+
+
+def list_runs(pipeline: str | None) -> list[dict[str, Any]]:
+    from repro.lineage.runs import RunIndex
+
+    rows = []
+    for record in RunIndex(find_project().repro_dir).records():
+        if pipeline is not None and record.pipeline != pipeline:
+            continue
+        rows.append(
+            {
+                "id": record.id,
+                "pipeline": record.pipeline,
+                "status": record.status,
+                "commit": record.git.commit,
+                "dirty": record.git.dirty,
+                "created": record.created,
+                "replay_of": record.replay_of,
+            }
+        )
+    return rows
+
+
+def _load(run: str) -> Any:
+    from repro.lineage.runs import RunIndex
+
+    index = RunIndex(find_project().repro_dir)
+    return index.load(index.resolve(run))
+
+
+def show_run(run: str) -> dict[str, Any]:
+    record = _load(run)
+    result: dict[str, Any] = record.to_json_dict()
+    result["steps"] = {name: result["steps"][name] for name, _ in record.ordered_steps()}
+    return result
+
+
+def _flatten(record: Any) -> dict[str, Any]:
+    flat: dict[str, Any] = {
+        "pipeline": record.pipeline,
+        "commit": record.git.commit,
+        "dirty": record.git.dirty,
+        "environment": record.environment.oid,
+    }
+    flat.update({f"param.{k}": json.dumps(v, sort_keys=True) for k, v in record.params.items()})
+    flat.update({f"data.{uri}": snap.oid for uri, snap in record.inputs.items()})
+    for name, step in record.ordered_steps():
+        flat[f"step.{name}"] = step.status
+        flat.update({f"metric.{name}.{k}": v for k, v in step.metrics.items()})
+        flat.update({f"output.{name}.{k}": a.oid for k, a in step.outputs.items()})
+    return flat
+
+
+def diff_runs(first: str, second: str) -> list[dict[str, Any]]:
+    a, b = _flatten(_load(first)), _flatten(_load(second))
+    return [
+        {"key": key, "a": a.get(key), "b": b.get(key), "same": a.get(key) == b.get(key)}
+        for key in sorted(set(a) | set(b), key=_order)
+    ]
+
+
+def _order(key: str) -> tuple[int, str]:
+    prefixes = (
+        "pipeline",
+        "commit",
+        "dirty",
+        "environment",
+        "param.",
+        "data.",
+        "metric.",
+        "step.",
+        "output.",
+    )
+    rank = next((i for i, p in enumerate(prefixes) if key.startswith(p)), len(prefixes))
+    return rank, key
+
+
+def replay_and_verify(
+    run: str, *, jobs: int | None, keep: bool, on_event: Callable[[Any], None]
+) -> Any:
+    from repro.runner.replay import replay_run
+
+    project = find_project()
+    return replay_run(
+        project, run, jobs=jobs or len(os.sched_getaffinity(0)), keep=keep, on_event=on_event
+    )
+
+
+class UnknownStepError(ReproError, LookupError):
+    def __init__(self, run: str, step: str, known: list[str]) -> None:
+        super().__init__(f"run {run} has no step {step!r} (steps: {', '.join(known)})")
+
+
+def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
+    """Execute one step of a planned run, its inputs taken from ``inputs_file``
+    or from the finished upstream steps in the run's journal."""
+    from repro.backends.execute import ExecutionContext, execute_step
+    from repro.backends.spec import RunSpec
+    from repro.lineage.runs import RunIndex, UnknownRunError
+
+    project = find_project()
+    index = RunIndex(project.repro_dir)
+    spec_path = os.path.join(index.folder, f"{run}.spec")
+    try:
+        with open(spec_path, encoding="utf-8") as file:
+            spec = RunSpec.from_json(file.read())
+    except FileNotFoundError:
+        raise UnknownRunError(run) from None
+    if step not in spec.steps:
+        raise UnknownStepError(run, step, list(spec.steps))
+    inputs = _inputs(index, run, spec.steps[step].args, inputs_file)
+    import shutil
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix=f"repro-{run}-{step}-")
+    try:
+        context = ExecutionContext(project.root, project.store(), scratch)
+        return execute_step(spec, spec.steps[step], inputs, context)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None) -> dict[str, Any]:
+    if inputs_file is not None:
+        with open(inputs_file, encoding="utf-8") as file:
+            loaded: dict[str, Any] = json.load(file)
+            return loaded
+    finished: dict[str, Any] = {}
+    journal = os.path.join(index.folder, f"{run}.journal")
+    if os.path.exists(journal):
+        with open(journal, encoding="utf-8") as file:
+            for line in file:
+                event = json.loads(line)
+                finished[event["step"]] = event.get("outputs", {})
+    resolved = {}
+    for key, arg in args.items():
+        if "output" in arg:
+            upstream, name = arg["output"]
+            if name not in finished.get(upstream, {}):
+                raise ReproError(
+                    f"step input {key!r} needs output {name!r} of step "
+                    f"{upstream!r}, which has not finished in run {run}"
+                )
+            resolved[key] = finished[upstream][name]
+    return resolved
+
+
+def json_schema(which: str) -> dict[str, Any]:
+    if which == "run":
+        from repro.lineage.records import RunRecord
+
+        return RunRecord.model_json_schema(by_alias=True)
+    from repro.lineage.lock import LockFile
+
+    return LockFile.model_json_schema(by_alias=True)
+
+
+def checkout_run(run: str, dest: str | None, *, force: bool) -> dict[str, Any]:
+    """Restore a run's data snapshots where it read them and write its
+    outputs under ``dest`` (default ``outputs/RUN``), one file or folder per
+    output: ``DEST/STEP/OUTPUT``."""
+    from repro.runner.datasets import restore_dataset
+    from repro.snapshot.checkout import checkout
+    from repro.store import read_tree
+
+    project = find_project()
+    store = project.store()
+    record = _load(run)
+    restored = [
+        restore_dataset(store, project.root, snap, force=force) for snap in record.inputs.values()
+    ]
+    folder = os.path.abspath(dest or os.path.join(project.root, "outputs", record.id))
+    written = []
+    for name, step in record.steps.items():
+        for output, artifact in step.outputs.items():
+            target = os.path.join(folder, name, output.replace("/", "_"))
+            if artifact.kind == "tree":
+                os.makedirs(target, exist_ok=True)
+                checkout(store, read_tree(store, artifact.oid), target, force=True)
+            else:
+                from repro.atomic import write_atomic
+
+                write_atomic(target, store.read(artifact.oid))
+            written.append(os.path.relpath(target))
+    return {"run": record.id, "data": restored, "outputs": written, "folder": folder}

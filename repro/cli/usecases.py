@@ -1,0 +1,148 @@
+"""What the pipeline commands do, as functions returning data; the typer
+wiring in ``repro.cli.pipeline_commands`` only parses and renders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from repro.errors import UsageError
+from repro.project import Project, find_project
+
+__all__ = ["RunReport", "parse_params", "run_pipelines", "status_of"]
+
+
+def parse_params(pairs: list[str] | None) -> dict[str, Any]:
+    from repro.pipelines.params import parse_param_value
+
+    params: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-p {pair!r}: expected KEY=VALUE")
+        params[key.strip()] = parse_param_value(value)
+    return params
+
+
+@dataclass
+class RunReport:
+    pipeline: str
+    target: str
+    run: str
+    status: str  # "succeeded", "failed", "up-to-date", "fresh", "stale"
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("succeeded", "up-to-date", "fresh")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "pipeline": self.pipeline,
+            "target": self.target,
+            "status": self.status,
+            "steps": self.steps,
+        }
+
+
+def run_pipelines(
+    target: str | None,
+    params: Mapping[str, Any],
+    *,
+    jobs: int | None,
+    use_cache: bool,
+    frozen: bool,
+    on_event: Callable[[Any], None],
+    on_wait: Callable[[str], None],
+) -> list[RunReport]:
+    from repro.runner.runlock import project_run_lock
+    from repro.runner.targets import resolve_targets
+
+    project = find_project()
+    targets = resolve_targets(project.root, target)
+    if frozen:
+        return [_frozen(project, t, params) for t in targets]
+    reports = []
+    with project_run_lock(project.repro_dir, on_wait):
+        for each in targets:
+            quick = _fast(project, each, params) if use_cache else None
+            reports.append(quick or _run(project, each, params, jobs, use_cache, on_event))
+    return reports
+
+
+def _fast(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport | None:
+    from repro.runner.fastpath import up_to_date
+
+    found = up_to_date(project, target, params)
+    if found is None:
+        return None
+    steps = [{"name": s, "status": "cached", "reasons": []} for s in found.steps]
+    return RunReport(found.pipeline, target.text, found.run, "up-to-date", steps)
+
+
+def _run(
+    project: Project,
+    target: Any,
+    params: Mapping[str, Any],
+    jobs: int | None,
+    use_cache: bool,
+    on_event: Callable[[Any], None],
+) -> RunReport:
+    from repro.runner.run import RunOptions, run_target
+
+    options = RunOptions(params=params, jobs=jobs or _default_jobs(project), use_cache=use_cache)
+    outcome = run_target(project, target, options, on_event)
+    return _report(outcome.record, target.text)
+
+
+def _report(record: Any, target: str) -> RunReport:
+    steps = [
+        {
+            "name": name,
+            "status": step.status,
+            "reasons": [step.reason] if step.reason else [],
+            "duration": step.duration,
+            "error": step.error,
+        }
+        for name, step in record.ordered_steps()
+    ]
+    return RunReport(record.pipeline, target, record.id, record.status, steps)
+
+
+def _default_jobs(project: Project) -> int:
+    return project.config.core.jobs or len(os.sched_getaffinity(0))
+
+
+def _frozen(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport:
+    quick = _fast(project, target, params)
+    if quick is not None:
+        quick.status = "fresh"
+        return quick
+    return status_of(project, target, params)
+
+
+def status_of(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport:
+    from repro.runner.status import pipeline_status
+
+    found = pipeline_status(project, target, params)
+    steps = [
+        {"name": s.step, "status": "fresh" if s.fresh else "stale", "reasons": s.reasons}
+        for s in found.steps
+    ]
+    steps += [
+        {"name": s, "status": "removed", "reasons": ["no longer in the pipeline"]}
+        for s in found.removed
+    ]
+    return RunReport(
+        found.pipeline, target.text, found.run or "", "fresh" if found.fresh else "stale", steps
+    )
+
+
+def statuses(target: str | None, params: Mapping[str, Any]) -> list[RunReport]:
+    from repro.runner.targets import resolve_targets
+
+    project = find_project()
+    return [_frozen(project, t, params) for t in resolve_targets(project.root, target)]

@@ -1,0 +1,175 @@
+"""``repro.lock``: per pipeline, the latest accepted run and every pin needed
+to replay it without the local ``.repro/`` folder. YAML, sorted and stable,
+so that diffs read well and merges rarely conflict."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from repro.atomic import write_atomic
+from repro.errors import ReproError
+from repro.lineage.records import EnvironmentRecord, Fingerprints, InputSnapshot, ModelVersion
+
+__all__ = [
+    "LOCK_FILE",
+    "LOCK_SCHEMA",
+    "LockFile",
+    "LockInvalidError",
+    "LockNewerSchemaError",
+    "LockedPipeline",
+    "LockedStep",
+    "dump_lock",
+    "parse_lock",
+    "read_lock",
+    "write_lock",
+]
+
+LOCK_FILE = "repro.lock"
+LOCK_SCHEMA: Final = "repro.lock/v1"
+_HEADER = (
+    "# repro.lock: written by `repro run`; commit it. Pins of the latest run of each pipeline.\n"
+)
+
+
+class LockInvalidError(ReproError, ValueError):
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason} (fix the file, or delete it and run again)")
+
+
+class LockNewerSchemaError(ReproError):
+    def __init__(self, path: str, schema: str) -> None:
+        self.path = path
+        self.schema = schema
+        super().__init__(
+            f"{path} was written by a newer repro (schema {schema}; this one reads "
+            f"{LOCK_SCHEMA}): upgrade repro"
+        )
+
+
+class _Locked(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LockedStep(_Locked):
+    cache_key: str
+    fingerprints: Fingerprints
+    outputs: dict[str, str]  # output name -> object id
+
+
+class LockedPipeline(_Locked):
+    run: str
+    record: str  # object id of the run record in the store
+    target: str
+    commit: str | None
+    dirty: bool
+    params: dict[str, Any]
+    defaults: dict[str, Any]  # the pipeline's own defaults: params minus -p overrides
+    environment: EnvironmentRecord
+    inputs: dict[str, InputSnapshot]
+    code_files: dict[str, str]
+    steps: dict[str, LockedStep]
+    models: list[ModelVersion] = Field(default_factory=list)
+
+
+class LockFile(_Locked):
+    schema_: Literal["repro.lock/v1"] = Field(default=LOCK_SCHEMA, alias="schema")
+    pipelines: dict[str, LockedPipeline] = Field(default_factory=dict)
+
+    def with_pipeline(self, name: str, entry: LockedPipeline) -> LockFile:
+        return LockFile(pipelines={**self.pipelines, name: entry})
+
+
+def read_lock(path: str) -> LockFile | None:
+    """The lock at ``path``, or None when there is none yet."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except FileNotFoundError:
+        return None
+    return parse_lock(text, path)
+
+
+def parse_lock(text: str, path: str = LOCK_FILE) -> LockFile:
+    import yaml
+
+    try:
+        doc = yaml.load(text, Loader=_loader())
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise LockInvalidError(path, line, f"not valid YAML: {exc.problem}") from exc
+    if doc is None:
+        return LockFile()
+    if not isinstance(doc, dict):
+        raise LockInvalidError(path, 1, "expected a mapping with 'schema' and 'pipelines'")
+    schema = doc.get("schema")
+    if isinstance(schema, str) and schema.startswith("repro.lock/") and schema != LOCK_SCHEMA:
+        raise LockNewerSchemaError(path, schema)
+    try:
+        return LockFile.model_validate(doc)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = ".".join(str(part) for part in error["loc"])
+        line = _line_of(text, error["loc"])
+        raise LockInvalidError(path, line, f"{location}: {error['msg']}") from exc
+
+
+def _loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest YAML node on the error's path."""
+    import yaml
+
+    node = yaml.compose(text, Loader=_loader())
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _child(node: Any, part: Any) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == str(part):
+                return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def dump_lock(lock: LockFile) -> str:
+    import yaml
+
+    doc = lock.model_dump(mode="json", by_alias=True)
+    body = yaml.dump(
+        doc,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1000,
+    )
+    return _HEADER + body
+
+
+def write_lock(path: str, lock: LockFile) -> None:
+    write_atomic(path, dump_lock(lock).encode("utf-8"))
+
+
+def lock_path(project_root: str) -> str:
+    return os.path.join(project_root, LOCK_FILE)

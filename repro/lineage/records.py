@@ -1,0 +1,137 @@
+"""The run record (``repro.run/v1``): everything needed to replay a run and
+to prove the replay, as pydantic models (schema export, strict parsing)."""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "RUN_SCHEMA",
+    "ArtifactRecord",
+    "EnvironmentRecord",
+    "Fingerprints",
+    "GitRecord",
+    "InputSnapshot",
+    "ModelVersion",
+    "RunRecord",
+    "RunStatus",
+    "StepKind",
+    "StepRecord",
+    "StepStatus",
+    "Verification",
+]
+
+RUN_SCHEMA: Final = "repro.run/v1"
+
+StepStatus = Literal["executed", "cached", "failed", "skipped"]
+StepKind = Literal["python", "shell"]
+RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ArtifactRecord(_Record):
+    oid: str
+    kind: Literal["blob", "tree"]
+    materializer: str
+    version: str
+    type: str
+    size: int
+
+
+class GitRecord(_Record):
+    commit: str | None
+    branch: str | None
+    dirty: bool
+    diff: str | None = None  # object id of the uncommitted diff of a dirty tree
+
+
+class EnvironmentRecord(_Record):
+    python: str
+    python_full: str
+    platform: str
+    lockfile: str | None
+    lockfile_oid: str | None
+    distributions: dict[str, str]
+    image: str | None = None
+    oid: str
+
+
+class InputSnapshot(_Record):
+    uri: str
+    oid: str
+    files: int
+    bytes: int
+
+
+class Fingerprints(_Record):
+    """The components of a step's cache key, kept apart so that a miss can be
+    explained."""
+
+    code: str
+    environment: str
+    inputs: dict[str, str]  # argument -> object id (or tree id of a dataset)
+    params: dict[str, Any]
+
+
+class StepRecord(_Record):
+    position: int  # in definition order: canonical JSON sorts the steps by name
+    kind: StepKind
+    status: StepStatus
+    cache_key: str | None
+    fingerprints: Fingerprints | None
+    code_files: dict[str, str] = Field(default_factory=dict)
+    upstream: list[str] = Field(default_factory=list)
+    outputs: dict[str, ArtifactRecord] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    started: str | None = None
+    duration: float | None = None
+    error: str | None = None
+    reason: str | None = None  # why it executed, or why it was skipped
+    cached_from: str | None = None  # the run that executed it, for a cached step
+    command: str | None = None
+    image: str | None = None
+
+
+class ModelVersion(_Record):
+    name: str
+    version: str  # the object id of the model output
+    step: str
+    output: str
+
+
+class Verification(_Record):
+    verdict: Literal["identical", "different"]
+    steps: dict[str, Literal["identical", "different", "failed", "missing"]]
+    first_divergence: str | None = None
+    explanation: str | None = None
+
+
+class RunRecord(_Record):
+    schema_: Literal["repro.run/v1"] = Field(default=RUN_SCHEMA, alias="schema")
+    id: str
+    pipeline: str
+    target: str
+    backend: str
+    status: RunStatus
+    created: str
+    finished: str | None = None
+    git: GitRecord
+    environment: EnvironmentRecord
+    params: dict[str, Any]
+    inputs: dict[str, InputSnapshot]
+    steps: dict[str, StepRecord]
+    tags: dict[str, str] = Field(default_factory=dict)
+    models: list[ModelVersion] = Field(default_factory=list)
+    replay_of: str | None = None
+    verification: Verification | None = None
+
+    def ordered_steps(self) -> list[tuple[str, StepRecord]]:
+        return sorted(self.steps.items(), key=lambda item: item[1].position)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)

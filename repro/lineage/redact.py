@@ -1,0 +1,54 @@
+"""Keeping secrets out of records and the lock: parameters named like
+credentials are masked, values that look like one are masked, and URLs
+lose their user and password. Records travel (remotes, Git); secrets must
+come from the environment or fsspec's configuration at run time."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["REDACTED", "redact_params", "redact_url", "redact_value"]
+
+REDACTED = "***redacted***"
+
+_SECRET_NAME = re.compile(
+    r"secret|passw|pwd|token|api[_-]?key|access[_-]?key|credential|private[_-]?key|auth",
+    re.IGNORECASE,
+)
+_SECRET_VALUE = re.compile(
+    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key ids
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+    r"|\b(?:ghp|gho|ghs|ghu|github_pat|glpat|xox[abp])[-_][A-Za-z0-9_]{16,}"
+)
+
+
+def redact_url(text: str) -> str:
+    """``scheme://user:password@host/path`` becomes ``scheme://host/path``."""
+    if "://" not in text or "@" not in text:
+        return text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return REDACTED
+    if "@" not in parts.netloc:
+        return text
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def redact_value(name: str, value: Any) -> Any:
+    if _SECRET_NAME.search(name):
+        return REDACTED
+    if isinstance(value, str):
+        return REDACTED if _SECRET_VALUE.search(value) else redact_url(value)
+    if isinstance(value, dict):
+        return {k: redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(name, v) for v in value]
+    return value
+
+
+def redact_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {name: redact_value(name, value) for name, value in params.items()}

@@ -1,0 +1,125 @@
+"""The local index of run records: ``.repro/runs/<run id>.json``, plus a
+journal per run in progress so that a killed run still shows what it did."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+
+from repro.atomic import write_atomic
+from repro.errors import ReproError
+from repro.hashing import canonical_dumps
+from repro.lineage.records import RunRecord
+
+__all__ = [
+    "AmbiguousRunError",
+    "RunIndex",
+    "UnknownRunError",
+    "is_run_id_prefix",
+    "new_run_id",
+]
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: sorts like time
+
+
+class UnknownRunError(ReproError, LookupError):
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        super().__init__(f"no run matches {prefix!r}; see `repro runs list` (or `repro pull`)")
+
+
+class AmbiguousRunError(ReproError, LookupError):
+    def __init__(self, prefix: str, matches: list[str]) -> None:
+        self.prefix = prefix
+        self.matches = matches
+        shown = ", ".join(matches[:5]) + (" …" if len(matches) > 5 else "")
+        super().__init__(f"{prefix!r} matches {len(matches)} runs ({shown}); give more characters")
+
+
+def new_run_id(now_ms: int | None = None) -> str:
+    """48 bits of milliseconds then 20 random bits, as 14 base32 characters:
+    ids sort by start time and two runs in the same millisecond differ."""
+    stamp = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+    value = (stamp << 20) | secrets.randbits(20)
+    chars = []
+    for _ in range(14):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def is_run_id_prefix(text: str) -> bool:
+    return bool(text) and len(text) <= 14 and all(c in _ALPHABET for c in text)
+
+
+class RunIndex:
+    def __init__(self, repro_dir: str) -> None:
+        self.folder = os.path.join(repro_dir, "runs")
+
+    def _path(self, run_id: str, suffix: str = ".json") -> str:
+        if not is_run_id_prefix(run_id):
+            raise UnknownRunError(run_id)
+        return os.path.join(self.folder, run_id + suffix)
+
+    def save(self, record: RunRecord) -> bytes:
+        data = canonical_dumps(record.to_json_dict())
+        write_atomic(self._path(record.id), data)
+        journal = self._path(record.id, ".journal")
+        if os.path.exists(journal):
+            os.unlink(journal)
+        return data
+
+    def save_bytes(self, run_id: str, data: bytes) -> RunRecord:
+        """Admit a record fetched from elsewhere (a store), checked first."""
+        record = RunRecord.model_validate_json(data)
+        write_atomic(self._path(run_id), data)
+        return record
+
+    def has(self, run_id: str) -> bool:
+        return os.path.exists(self._path(run_id))
+
+    def load(self, run_id: str) -> RunRecord:
+        try:
+            with open(self._path(run_id), "rb") as file:
+                return RunRecord.model_validate_json(file.read())
+        except FileNotFoundError:
+            raise UnknownRunError(run_id) from None
+
+    def ids(self) -> list[str]:
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return []
+        return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
+
+    def resolve(self, prefix: str) -> str:
+        prefix = prefix.strip().lower()
+        if not is_run_id_prefix(prefix):
+            raise UnknownRunError(prefix)
+        matches = [run_id for run_id in self.ids() if run_id.startswith(prefix)]
+        if not matches:
+            raise UnknownRunError(prefix)
+        if len(matches) > 1 and prefix not in matches:
+            raise AmbiguousRunError(prefix, matches)
+        return prefix if prefix in matches else matches[0]
+
+    def records(self) -> Iterator[RunRecord]:
+        for run_id in self.ids():
+            yield self.load(run_id)
+
+    def append_journal(self, run_id: str, event: dict[str, object]) -> None:
+        os.makedirs(self.folder, exist_ok=True)
+        with open(self._path(run_id, ".journal"), "a", encoding="utf-8") as file:
+            file.write(json.dumps(event, sort_keys=True) + "\n")
+
+    def interrupted(self) -> list[str]:
+        """Runs that started and never wrote a record (killed mid-way)."""
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return []
+        journals = {n[:-8] for n in names if n.endswith(".journal")}
+        return sorted(journals - set(self.ids()))

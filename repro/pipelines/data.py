@@ -1,0 +1,47 @@
+"""Declared data inputs and model outputs of a pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from repro.errors import UsageError
+
+__all__ = ["Dataset", "InvalidDatasetError", "Model"]
+
+
+class InvalidDatasetError(UsageError, ValueError):
+    def __init__(self, uri: object, reason: str) -> None:
+        self.uri = uri
+        super().__init__(f"Dataset({uri!r}): {reason}")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A file, folder or fsspec URL that the run snapshots before any step
+    reads it; a step receives it as a local ``pathlib.Path``. A local path
+    is relative to the project root."""
+
+    uri: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.uri, str) or not self.uri:
+            raise InvalidDatasetError(self.uri, "give a path or URL")
+        if "://" not in self.uri and (self.uri.startswith("/") or ".." in self.uri.split("/")):
+            raise InvalidDatasetError(self.uri, "a local dataset must be inside the project")
+
+    @property
+    def is_remote(self) -> bool:
+        return "://" in self.uri and not self.uri.startswith("file://")
+
+
+@dataclass(frozen=True)
+class Model:
+    """Registers one output of each run as a version of the model ``name``.
+
+    ``step`` (and ``output``, for a step with several) pick the output; by
+    default it is the last step's output stored by an estimator
+    materializer."""
+
+    name: str
+    step: str | None = None
+    output: str | None = None

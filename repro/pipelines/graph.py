@@ -1,0 +1,191 @@
+"""The DAG a pipeline definition builds: calling a step while a pipeline is
+being defined adds a node and returns placeholders for its outputs, so
+nothing runs at definition time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+from typing import Literal as Kind
+
+from repro.errors import UsageError
+from repro.hashing import canonical_dumps
+from repro.pipelines.data import Dataset
+
+__all__ = [
+    "DatasetRef",
+    "Graph",
+    "GraphBuilder",
+    "InvalidStepArgumentError",
+    "Literal",
+    "Node",
+    "NotInPipelineError",
+    "OutputRef",
+    "StepOutput",
+    "StepOutputs",
+    "active_builder",
+    "building",
+]
+
+
+class InvalidStepArgumentError(UsageError, TypeError):
+    def __init__(self, step: str, argument: str, reason: str) -> None:
+        self.step = step
+        self.argument = argument
+        super().__init__(f"step {step!r}, argument {argument!r}: {reason}")
+
+
+class NotInPipelineError(UsageError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} can only be called inside a @pipeline function")
+
+
+@dataclass(frozen=True)
+class OutputRef:
+    step: str
+    output: str
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    uri: str
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any
+
+
+Arg = OutputRef | DatasetRef | Literal
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """Placeholder for one output of a step called at definition time."""
+
+    step: str
+    output: str
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(
+            f"step {self.step!r} has one output; declare several with "
+            "@step(outputs=(...)) or a tuple return annotation to unpack it"
+        )
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"the output of step {self.step!r} is not known while the pipeline is "
+            "defined; branch inside a step instead"
+        )
+
+
+@dataclass(frozen=True)
+class StepOutputs(Mapping[str, StepOutput]):
+    """Placeholders of a step with named outputs (a TypedDict return)."""
+
+    step: str
+    names: tuple[str, ...]
+
+    def __getitem__(self, name: str) -> StepOutput:
+        if name not in self.names:
+            raise KeyError(f"step {self.step!r} has no output {name!r} (it has {self.names})")
+        return StepOutput(self.step, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class Node:
+    name: str
+    kind: Kind["python", "shell"]
+    args: dict[str, Arg]
+    outputs: tuple[str, ...]
+    output_mode: str  # "single", "tuple", "dict" or "files"
+    func: Callable[..., Any] | None = None
+    command: str | None = None
+    template: str | None = None  # a shell command before its parameters are filled in
+    outs: tuple[str, ...] = ()
+    cache: bool = True
+    image: str | None = None
+
+    @property
+    def upstream(self) -> list[str]:
+        return sorted({arg.step for arg in self.args.values() if isinstance(arg, OutputRef)})
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+
+    def downstream(self, name: str) -> list[str]:
+        return [n.name for n in self.nodes.values() if name in n.upstream]
+
+
+class GraphBuilder:
+    def __init__(self) -> None:
+        self.graph = Graph()
+        self._shell_outs: dict[str, str] = {}  # path -> producing step
+
+    def unique_name(self, base: str) -> str:
+        name, count = base, 1
+        while name in self.graph.nodes:
+            count += 1
+            name = f"{base}_{count}"
+        return name
+
+    def convert(self, step: str, argument: str, value: object) -> Arg:
+        if isinstance(value, StepOutput):
+            return OutputRef(value.step, value.output)
+        if isinstance(value, StepOutputs):
+            raise InvalidStepArgumentError(step, argument, "pass one output: outputs['name']")
+        if isinstance(value, Dataset):
+            self.graph.datasets.setdefault(value.uri, value)
+            return DatasetRef(value.uri)
+        try:
+            canonical_dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidStepArgumentError(
+                step,
+                argument,
+                f"a {type(value).__name__} is neither a step output, a "
+                "Dataset nor a JSON value (parameters must be JSON)",
+            ) from exc
+        return Literal(value)
+
+    def add(self, node: Node) -> None:
+        self.graph.nodes[node.name] = node
+        for out in node.outs:
+            self._shell_outs[out.rstrip("/")] = node.name
+
+    def producer_of(self, path: str) -> tuple[str, str] | None:
+        """The shell step (and its out) that writes ``path`` or a folder holding it."""
+        clean = path.rstrip("/")
+        for out, step in self._shell_outs.items():
+            if clean == out or clean.startswith(out + "/"):
+                return step, out
+        return None
+
+
+_builder: ContextVar[GraphBuilder | None] = ContextVar("repro_graph", default=None)
+
+
+def active_builder() -> GraphBuilder | None:
+    return _builder.get()
+
+
+@contextmanager
+def building() -> Iterator[GraphBuilder]:
+    builder = GraphBuilder()
+    token = _builder.set(builder)
+    try:
+        yield builder
+    finally:
+        _builder.reset(token)

@@ -1,0 +1,207 @@
+"""``@step`` and ``sh``: the units a pipeline is made of.
+
+``@step`` keeps the plain function on ``.func``: called outside a pipeline
+definition, a step is just that function (so it can be unit-tested);
+called inside one, it adds a node to the graph and returns placeholders."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, overload
+
+from repro.pipelines.data import Dataset
+from repro.pipelines.graph import (
+    Arg,
+    InvalidStepArgumentError,
+    Literal,
+    Node,
+    NotInPipelineError,
+    OutputRef,
+    StepOutput,
+    StepOutputs,
+    active_builder,
+)
+
+__all__ = ["Step", "sh", "step"]
+
+
+class Step:
+    """A step definition: metadata beside the untouched function."""
+
+    __wrapped_step__ = True
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        *,
+        name: str | None = None,
+        outputs: Sequence[str] | None = None,
+        cache: bool = True,
+        image: str | None = None,
+    ) -> None:
+        self.func = func
+        self.name = name or func.__name__
+        self.cache = cache
+        self.image = image
+        self.signature = inspect.signature(func)
+        self.outputs, self.output_mode = _outputs_of(func, outputs)
+        functools.update_wrapper(self, func)
+
+    def __repr__(self) -> str:
+        return f"<step {self.name}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        builder = active_builder()
+        if builder is None:
+            return self.func(*args, **kwargs)
+        name = builder.unique_name(self.name)
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise InvalidStepArgumentError(name, "(call)", str(exc)) from exc
+        bound.apply_defaults()
+        converted = {
+            key: builder.convert(name, key, value) for key, value in bound.arguments.items()
+        }
+        builder.add(
+            Node(
+                name,
+                "python",
+                converted,
+                self.outputs,
+                self.output_mode,
+                func=self.func,
+                cache=self.cache,
+                image=self.image,
+            )
+        )
+        return _placeholders(name, self.outputs, self.output_mode)
+
+
+def _outputs_of(
+    func: Callable[..., Any], declared: Sequence[str] | None
+) -> tuple[tuple[str, ...], str]:
+    if declared is not None:
+        names = tuple(declared)
+        if len(set(names)) != len(names) or not all(isinstance(n, str) and n for n in names):
+            raise InvalidStepArgumentError(func.__name__, "outputs", "give distinct names")
+        return names, "tuple"
+    try:
+        annotation = typing.get_type_hints(func).get("return")
+    except (NameError, TypeError):
+        annotation = None
+    if typing.is_typeddict(annotation):
+        return tuple(typing.get_type_hints(annotation)), "dict"
+    if typing.get_origin(annotation) is tuple:
+        members = typing.get_args(annotation)
+        if members and members[-1] is not Ellipsis:
+            return tuple(f"output_{i}" for i in range(len(members))), "tuple"
+    return ("output",), "single"
+
+
+def _placeholders(name: str, outputs: tuple[str, ...], mode: str) -> Any:
+    if mode == "single":
+        return StepOutput(name, outputs[0])
+    if mode == "dict":
+        return StepOutputs(name, outputs)
+    return tuple(StepOutput(name, output) for output in outputs)
+
+
+@overload
+def step(func: Callable[..., Any], /) -> Step: ...
+@overload
+def step(
+    *,
+    name: str | None = None,
+    outputs: Sequence[str] | None = None,
+    cache: bool = True,
+    image: str | None = None,
+) -> Callable[[Callable[..., Any]], Step]: ...
+def step(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    outputs: Sequence[str] | None = None,
+    cache: bool = True,
+    image: str | None = None,
+) -> Step | Callable[[Callable[..., Any]], Step]:
+    """Declare a pipeline step, with or without arguments."""
+
+    def wrap(function: Callable[..., Any]) -> Step:
+        return Step(function, name=name, outputs=outputs, cache=cache, image=image)
+
+    return wrap(func) if func is not None else wrap
+
+
+def sh(
+    command: str,
+    *,
+    deps: Sequence[str | Dataset | StepOutput] = (),
+    outs: Sequence[str] = (),
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+    cache: bool = True,
+) -> tuple[StepOutput, ...]:
+    """A shell step: ``command`` runs in the project root; ``deps`` (files,
+    folders, datasets or other steps' outputs) are its inputs, ``outs`` the
+    files or folders it writes, snapshotted like any artifact. ``params``
+    fill ``{name}`` fields of the command and count as its parameters."""
+    builder = active_builder()
+    if builder is None:
+        raise NotInPipelineError("repro.sh")
+    step_name = builder.unique_name(name or command.split()[0].rsplit("/", 1)[-1] or "sh")
+    args: dict[str, Arg] = {}
+    for index, dep in enumerate(deps):
+        args[f"dep_{index}"] = _dep_arg(builder, step_name, index, dep)
+    for key, value in (params or {}).items():
+        converted = builder.convert(step_name, key, value)
+        if not isinstance(converted, Literal):
+            raise InvalidStepArgumentError(step_name, key, "shell parameters must be JSON values")
+        args[key] = converted
+    try:
+        rendered = command.format(**(params or {}))
+    except (KeyError, IndexError) as exc:
+        raise InvalidStepArgumentError(step_name, "command", f"no parameter {exc}") from exc
+    clean_outs = tuple(_relative(step_name, out) for out in outs)
+    builder.add(
+        Node(
+            step_name,
+            "shell",
+            args,
+            clean_outs,
+            "files",
+            command=rendered,
+            outs=clean_outs,
+            cache=cache,
+            template=command,
+        )
+    )
+    return tuple(StepOutput(step_name, out) for out in clean_outs)
+
+
+def _dep_arg(builder: Any, step_name: str, index: int, dep: object) -> Arg:
+    if isinstance(dep, str):
+        path = _relative(step_name, dep)
+        produced = builder.producer_of(path)
+        if produced is not None:
+            return OutputRef(*produced)
+        dep = Dataset(path)
+    arg: Arg = builder.convert(step_name, f"deps[{index}]", dep)
+    if isinstance(arg, Literal):
+        raise InvalidStepArgumentError(
+            step_name, f"deps[{index}]", "give a path, Dataset or output"
+        )
+    return arg
+
+
+def _relative(step_name: str, path: str) -> str:
+    clean = path.strip().rstrip("/")
+    if not clean or clean.startswith("/") or ".." in clean.split("/"):
+        raise InvalidStepArgumentError(
+            step_name, path, "paths must be relative, inside the project"
+        )
+    return clean.removeprefix("./")

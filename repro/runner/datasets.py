@@ -1,0 +1,119 @@
+"""Snapshotting a run's declared data before any step reads it, and making
+a recorded snapshot readable again for a replay."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from repro.errors import ReproError
+from repro.lineage.records import InputSnapshot
+from repro.pipelines.data import Dataset
+from repro.snapshot import StatCache
+from repro.store import ObjectStore
+
+__all__ = [
+    "DataWouldBeLostError",
+    "DatasetMissingError",
+    "Prepared",
+    "restore_dataset",
+    "snapshot_dataset",
+]
+
+
+class DatasetMissingError(ReproError, FileNotFoundError):
+    def __init__(self, uri: str, root: str) -> None:
+        self.uri = uri
+        super().__init__(f"dataset {uri!r} does not exist in {root}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    snapshot: InputSnapshot
+    path: str  # where steps read it, relative to the project root
+
+
+def snapshot_dataset(
+    root: str,
+    dataset: Dataset,
+    algorithm: str,
+    store: ObjectStore | None,
+    stat_cache: StatCache | None,
+    staging: str | None = None,
+) -> Prepared:
+    """Snapshot ``dataset`` (stored when ``store`` is given). A URL is also
+    copied under ``staging`` (a scratch folder of the run), since steps
+    receive a local path."""
+    from repro.snapshot import snapshot
+
+    if dataset.is_remote:
+        found = snapshot(dataset.uri, algorithm=algorithm, store=store)
+        path = os.path.join(staging or root, found.oid)
+        if store is not None and staging is not None:
+            write_tree_files(store, found.oid, path)
+        if len(found.tree) == 1 and not dataset.uri.endswith("/"):
+            path = os.path.join(path, found.tree.entries[0].path)
+    else:
+        local = os.path.join(root, dataset.uri.removeprefix("file://"))
+        if not os.path.exists(local):
+            raise DatasetMissingError(dataset.uri, root)
+        found = snapshot(local, algorithm=algorithm, store=store, stat_cache=stat_cache)
+        path = dataset.uri
+    record = InputSnapshot(uri=dataset.uri, oid=found.oid, files=found.files, bytes=found.bytes)
+    return Prepared(record, path)
+
+
+def write_tree_files(store: ObjectStore, oid: str, dest: str) -> None:
+    """Copy a tree's files into a fresh scratch folder (no link, no stat
+    cache: the folder is the run's own and goes away with it)."""
+    from repro.atomic import write_atomic
+    from repro.store import read_tree
+
+    for entry in read_tree(store, oid).entries:
+        target = os.path.join(dest, entry.path)
+        write_atomic(target, store.read(entry.oid))
+        if entry.executable:
+            os.chmod(target, 0o755)
+
+
+class DataWouldBeLostError(ReproError, FileExistsError):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} differs from the run's snapshot and is not stored; "
+            "snapshot it first or pass --force"
+        )
+
+
+def restore_dataset(
+    store: ObjectStore, root: str, snapshot: InputSnapshot, *, force: bool = True
+) -> str | None:
+    """Put a recorded local snapshot back where the run read it, inside
+    ``root`` (a replay worktree, or the project with ``force`` False: files
+    whose content is not stored are never overwritten). Returns the path, or
+    None for a URL, which a run snapshots again from its source."""
+    from repro.snapshot.checkout import checkout
+    from repro.store import read_tree
+
+    if Dataset(snapshot.uri).is_remote:
+        return None
+    target = os.path.join(root, snapshot.uri.removeprefix("file://"))
+    tree = read_tree(store, snapshot.oid)
+    names = [entry.path for entry in tree.entries]
+    if names == [os.path.basename(target)] and not os.path.isdir(target):
+        data = store.read(tree.entries[0].oid)
+        if not force and os.path.exists(target) and not _same_bytes(target, data):
+            raise DataWouldBeLostError(target)
+        from repro.atomic import write_atomic
+
+        write_atomic(target, data)
+        os.chmod(target, 0o755 if tree.entries[0].executable else 0o644)
+    else:
+        os.makedirs(target, exist_ok=True)
+        checkout(store, tree, target, force=force)
+    return snapshot.uri
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    with open(path, "rb") as file:
+        return file.read() == data

@@ -1,0 +1,145 @@
+"""The no-op fast path of ``repro run``: when every file, dataset,
+parameter and environment pin recorded in the lock still holds, the run is
+a no-op, decided without importing the pipeline's module (pandas and
+scikit-learn alone take a second to import) or pydantic.
+
+It reads the lock as plain YAML and only ever answers "up to date" or "look
+closer": anything unexpected means the slow path decides."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from repro.hashing import get_algorithm
+from repro.project import Project
+from repro.runner.lockfile import known_valid
+from repro.runner.targets import Target
+
+__all__ = ["UpToDate", "up_to_date"]
+
+
+@dataclass(frozen=True)
+class UpToDate:
+    pipeline: str
+    run: str
+    steps: list[str]
+
+
+def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -> UpToDate | None:
+    entry = _entry(project, target)
+    if entry is None or not os.path.exists(_record_path(project, entry.get("run"))):
+        return None
+    algorithm = project.config.core.hash
+    checks = (
+        _params_hold(entry, overrides),
+        _files_hold(project.root, entry.get("code_files"), algorithm),
+        _environment_holds(project.root, entry.get("environment"), algorithm),
+        _data_holds(project, entry.get("inputs"), algorithm),
+    )
+    if not all(checks):
+        return None
+    return UpToDate(entry["pipeline_name"], entry["run"], list(entry.get("steps") or {}))
+
+
+def _entry(project: Project, target: Target) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(project.root, "repro.lock"), "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    # Only a lock repro wrote or fully validated: anything else goes to the
+    # slow path, which reports what is wrong with it.
+    doc = known_valid(project, data)
+    if doc is None or doc.get("schema") != "repro.lock/v1":
+        return None
+    pipelines = doc.get("pipelines")
+    if not isinstance(pipelines, dict):
+        return None
+    for name, entry in pipelines.items():
+        if isinstance(entry, dict) and _same_target(entry.get("target"), target):
+            return {**entry, "pipeline_name": name}
+    return None
+
+
+def _same_target(recorded: object, target: Target) -> bool:
+    if not isinstance(recorded, str):
+        return False
+    return recorded == target.text or (
+        target.attr is None and recorded.split(":")[0] == target.file
+    )
+
+
+def _record_path(project: Project, run: object) -> str:
+    if not isinstance(run, str) or not run.isalnum():
+        return ""
+    return os.path.join(project.repro_dir, "runs", f"{run}.json")
+
+
+def _params_hold(entry: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool:
+    params, defaults = entry.get("params"), entry.get("defaults")
+    if not isinstance(params, dict) or not isinstance(defaults, dict):
+        return False
+    # The code (and so every default) is unchanged once the files check out.
+    return {**defaults, **overrides} == params
+
+
+def _digest(path: str, algorithm: str) -> str | None:
+    hasher = get_algorithm(algorithm).new()
+    try:
+        with open(path, "rb") as file:
+            hasher.update(file.read())
+    except OSError:
+        return None
+    return str(hasher.hexdigest())
+
+
+def _files_hold(root: str, files: object, algorithm: str) -> bool:
+    if not isinstance(files, dict) or not files:
+        return False
+    return all(_digest(os.path.join(root, path), algorithm) == oid for path, oid in files.items())
+
+
+def _environment_holds(root: str, env: object, algorithm: str) -> bool:
+    from repro.pipelines.environment import (
+        current_versions,
+        find_lockfile,
+        platform_tag,
+        python_tag,
+    )
+
+    if not isinstance(env, dict):
+        return False
+    if env.get("python") != python_tag() or env.get("platform") != platform_tag():
+        return False
+    lockfile = find_lockfile(root)
+    if lockfile != env.get("lockfile"):
+        return False
+    if lockfile is not None and _digest(os.path.join(root, lockfile), algorithm) != env.get(
+        "lockfile_oid"
+    ):
+        return False
+    recorded = env.get("distributions")
+    if not isinstance(recorded, dict):
+        return False
+    return current_versions(recorded) == recorded
+
+
+def _data_holds(project: Project, inputs: object, algorithm: str) -> bool:
+    from repro.snapshot import snapshot
+
+    if not isinstance(inputs, dict):
+        return False
+    stat_cache = project.stat_cache()
+    for uri, pinned in inputs.items():
+        if not isinstance(pinned, dict) or "://" in uri:
+            return False  # remote data is checked by the slow path
+        path = os.path.join(project.root, uri)
+        if not os.path.exists(path):
+            return False
+        found = snapshot(path, algorithm=algorithm, stat_cache=stat_cache)
+        if found.oid != pinned.get("oid"):
+            return False
+    return True

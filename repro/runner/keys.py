@@ -1,0 +1,152 @@
+"""Cache keys of steps and the explanation of every miss: the key is the
+hash of the step's code, environment, inputs and parameters, kept apart in
+the record so that a change can be named."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from repro.hashing import canonical_dumps, get_algorithm
+from repro.lineage.lock import LockedPipeline, LockedStep
+from repro.lineage.records import EnvironmentRecord, Fingerprints
+from repro.lineage.redact import redact_params
+from repro.pipelines.graph import Literal, Node
+
+__all__ = ["StepKey", "environment_record", "explain", "step_key"]
+
+KEY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StepKey:
+    cache_key: str
+    fingerprints: Fingerprints
+    code_files: dict[str, str]
+    modules: tuple[str, ...]
+    environment: EnvironmentRecord
+
+
+def _digest(algorithm: str, doc: Any) -> str:
+    hasher = get_algorithm(algorithm).new()
+    hasher.update(canonical_dumps(doc))
+    return str(hasher.hexdigest())
+
+
+def environment_record(root: str, modules: tuple[str, ...], algorithm: str) -> EnvironmentRecord:
+    return _environment(root, modules, algorithm)
+
+
+@lru_cache(maxsize=256)
+def _environment(root: str, modules: tuple[str, ...], algorithm: str) -> EnvironmentRecord:
+    from repro.pipelines.environment import environment
+
+    env = environment(root, modules, algorithm=algorithm)
+    return EnvironmentRecord(
+        python=env.python,
+        python_full=env.python_full,
+        platform=env.platform,
+        lockfile=env.lockfile,
+        lockfile_oid=env.lockfile_oid,
+        distributions=dict(env.distributions),
+        image=env.image,
+        oid=env.oid,
+    )
+
+
+def _code(node: Node, root: str, algorithm: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    if node.kind == "shell":
+        # The template, not the filled-in command: a parameter change is
+        # reported as such, not as a code change.
+        return _digest(algorithm, {"shell": node.template or node.command}), {}, ()
+    from repro.pipelines.fingerprint import code_fingerprint
+
+    assert node.func is not None
+    found = code_fingerprint(node.func, root, algorithm=algorithm)
+    return found.oid, dict(found.files), tuple(found.modules)
+
+
+def step_key(node: Node, inputs: Mapping[str, str], root: str, algorithm: str) -> StepKey:
+    """``inputs`` maps each output or dataset argument to its object id."""
+    code, files, modules = _code(node, root, algorithm)
+    env = environment_record(root, modules, algorithm)
+    params = {k: a.value for k, a in node.args.items() if isinstance(a, Literal)}
+    # The key covers the real values; the record keeps them masked.
+    prints = Fingerprints(
+        code=code, environment=env.oid, inputs=dict(inputs), params=redact_params(params)
+    )
+    key = _digest(
+        algorithm,
+        {
+            "v": KEY_VERSION,
+            "kind": node.kind,
+            "code": code,
+            "environment": env.oid,
+            "inputs": dict(inputs),
+            "params": params,
+            "outputs": list(node.outputs),
+            "mode": node.output_mode,
+            "image": node.image,
+        },
+    )
+    return StepKey(key, prints, files, modules, env)
+
+
+def explain(
+    name: str, node: Node, key: StepKey, locked: LockedPipeline | None, sources: Mapping[str, str]
+) -> list[str]:
+    """Why ``key`` differs from the lock's entry for the step, one reason per
+    changed component. ``sources`` names where each input comes from."""
+    entry = locked.steps.get(name) if locked else None
+    if locked is None or entry is None:
+        return ["new step: not in repro.lock"]
+    if entry.cache_key == key.cache_key:
+        return []
+    reasons = _code_reasons(key, locked, entry)
+    reasons += _environment_reasons(key.environment, locked.environment, entry)
+    reasons += _input_reasons(key.fingerprints, entry, sources)
+    reasons += _param_reasons(key.fingerprints, entry)
+    return reasons or ["the step's definition changed (outputs or image)"]
+
+
+def _code_reasons(key: StepKey, locked: LockedPipeline, entry: LockedStep) -> list[str]:
+    if key.fingerprints.code == entry.fingerprints.code:
+        return []
+    changed = sorted(p for p, oid in key.code_files.items() if locked.code_files.get(p) != oid)
+    return [f"code changed ({', '.join(changed)})" if changed else "code changed"]
+
+
+def _environment_reasons(
+    now: EnvironmentRecord, then: EnvironmentRecord, entry: LockedStep
+) -> list[str]:
+    if now.oid == entry.fingerprints.environment:
+        return []
+    diffs = [
+        f"{k} {then.distributions.get(k, 'absent')} -> {v}"
+        for k, v in sorted(now.distributions.items())
+        if then.distributions.get(k) != v
+    ]
+    for field in ("python", "platform", "lockfile", "lockfile_oid", "image"):
+        if getattr(now, field) != getattr(then, field):
+            diffs.append(f"{field} {getattr(then, field)} -> {getattr(now, field)}")
+    return [f"environment changed ({'; '.join(diffs) or 'its distributions'})"]
+
+
+def _input_reasons(now: Fingerprints, entry: LockedStep, sources: Mapping[str, str]) -> list[str]:
+    then = entry.fingerprints.inputs
+    return [
+        f"input {arg!r} changed ({sources.get(arg, arg)})"
+        for arg in sorted(set(now.inputs) | set(then))
+        if now.inputs.get(arg) != then.get(arg)
+    ]
+
+
+def _param_reasons(now: Fingerprints, entry: LockedStep) -> list[str]:
+    then = entry.fingerprints.params
+    return [
+        f"param {k}: {then.get(k, '(none)')!r} -> {now.params.get(k, '(none)')!r}"
+        for k in sorted(set(now.params) | set(then))
+        if now.params.get(k) != then.get(k)
+    ]

@@ -1,0 +1,135 @@
+"""``repro replay RUN``: re-execute a recorded run from its pins (its
+commit and uncommitted diff in a temporary worktree, its data snapshots,
+its parameters) with the cache off, and compare every output id."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from repro.errors import ReproError
+from repro.lineage.records import RunRecord, StepRecord, Verification
+from repro.lineage.runs import RunIndex
+from repro.project import Project
+from repro.runner.datasets import restore_dataset
+from repro.runner.run import RunOptions, StepEvent, run_target
+from repro.runner.targets import Target
+
+__all__ = ["NotReplayableError", "ReplayOutcome", "replay_run"]
+
+
+class NotReplayableError(ReproError):
+    def __init__(self, run_id: str, reason: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"run {run_id} cannot be replayed: {reason}")
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    original: RunRecord
+    replay: RunRecord
+    verification: Verification
+    worktree: str | None  # kept worktree, with --keep
+
+
+def replay_run(
+    project: Project,
+    run: str,
+    *,
+    jobs: int = 1,
+    keep: bool = False,
+    on_event: Callable[[StepEvent], None] = lambda event: None,
+) -> ReplayOutcome:
+    from repro.git import read_facts, temporary_worktree
+
+    index = RunIndex(project.repro_dir)
+    original = index.load(index.resolve(run))
+    if original.git.commit is None:
+        raise NotReplayableError(original.id, "it was made outside a Git repository")
+    store = project.store()
+    diff = store.read(original.git.diff) if original.git.diff else None
+    git_root = read_facts(project.root).root
+    inside = os.path.relpath(project.root, git_root)
+    # Outside .repro/: repro never reads data from there.
+    with temporary_worktree(git_root, original.git.commit, diff=diff, keep=keep) as worktree:
+        work_root = os.path.normpath(os.path.join(worktree, inside))
+        for snapshot in original.inputs.values():
+            restore_dataset(store, work_root, snapshot)
+        file, _, attr = original.target.partition(":")
+        options = RunOptions(
+            params=original.params,
+            jobs=jobs,
+            use_cache=False,
+            update_lock=False,
+            replay_of=original.id,
+        )
+        outcome = run_target(
+            project,
+            Target(file, attr or None),
+            options,
+            on_event,
+            work_root=work_root,
+            git=original.git,
+        )
+    verification = verify(original, outcome.record)
+    replay = outcome.record.model_copy(update={"verification": verification})
+    store.write(index.save(replay))
+    return ReplayOutcome(original, replay, verification, worktree if keep else None)
+
+
+def verify(original: RunRecord, replay: RunRecord) -> Verification:
+    steps: dict[str, str] = {}
+    for name, before in original.steps.items():
+        steps[name] = _compare(before, replay.steps.get(name))
+    first = next((name for name, verdict in steps.items() if verdict != "identical"), None)
+    explanation = None
+    if first is not None:
+        explanation = _explain(first, original.steps[first], replay.steps.get(first))
+    return Verification(
+        verdict="identical" if first is None else "different",
+        steps=steps,  # type: ignore[arg-type]
+        first_divergence=first,
+        explanation=explanation,
+    )
+
+
+def _compare(before: StepRecord, after: StepRecord | None) -> str:
+    if after is None:
+        return "missing"
+    if after.status not in ("executed", "cached"):
+        return "failed"
+    same = {k: a.oid for k, a in before.outputs.items()} == {
+        k: a.oid for k, a in after.outputs.items()
+    }
+    return "identical" if same else "different"
+
+
+def _explain(name: str, before: StepRecord, after: StepRecord | None) -> str:
+    if after is None or after.fingerprints is None or before.fingerprints is None:
+        reason = after.error or after.reason if after is not None else None
+        return f"step {name!r} did not run in the replay" + (f": {reason}" if reason else "")
+    if after.status == "failed":
+        return f"step {name!r} failed in the replay: {after.error}"
+    then, now = before.fingerprints, after.fingerprints
+    if then.environment != now.environment:
+        return f"step {name!r}: the environment differs from the recorded one"
+    changed = sorted(
+        k for k in set(then.inputs) | set(now.inputs) if then.inputs.get(k) != now.inputs.get(k)
+    )
+    if changed:
+        return f"step {name!r}: input {', '.join(changed)} differs from the recorded one"
+    if then.code != now.code:
+        return f"step {name!r}: its code differs from the recorded commit"
+    if then.params != now.params:
+        return f"step {name!r}: its parameters differ from the recorded ones"
+    outputs = sorted(
+        k
+        for k in set(before.outputs) | set(after.outputs)
+        if (before.outputs.get(k) and before.outputs[k].oid)
+        != (after.outputs.get(k) and after.outputs[k].oid)
+    )
+    return (
+        f"step {name!r} is nondeterministic: same code, inputs, parameters and environment "
+        f"gave different output ({', '.join(outputs)})"
+    )

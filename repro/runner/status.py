@@ -1,0 +1,86 @@
+"""``repro status`` and ``repro run --frozen``: is the committed lock still
+true of the code, data, parameters and environment? Nothing is written
+(the stat cache aside) and no step runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from repro.lineage.lock import LockedPipeline
+from repro.pipelines.graph import DatasetRef, OutputRef
+from repro.project import Project
+from repro.runner.datasets import snapshot_dataset
+from repro.runner.keys import explain, step_key
+from repro.runner.lockfile import load_lock
+from repro.runner.targets import Target, load_pipeline
+
+__all__ = ["PipelineStatus", "StepStatus", "pipeline_status"]
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    step: str
+    fresh: bool
+    reasons: list[str]
+
+
+@dataclass
+class PipelineStatus:
+    pipeline: str
+    target: str
+    run: str | None
+    steps: list[StepStatus] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def fresh(self) -> bool:
+        return not self.removed and all(step.fresh for step in self.steps)
+
+
+def pipeline_status(
+    project: Project, target: Target, params: Mapping[str, Any] | None = None
+) -> PipelineStatus:
+    root, algorithm = project.root, project.config.core.hash
+    pipeline = load_pipeline(root, target)
+    graph = pipeline.build(pipeline.resolve_params(params))
+    lock = load_lock(project)
+    locked = lock.pipelines.get(pipeline.name) if lock else None
+    stat_cache = project.stat_cache()
+    data = {
+        uri: snapshot_dataset(root, dataset, algorithm, None, stat_cache).snapshot.oid
+        for uri, dataset in graph.datasets.items()
+    }
+    result = PipelineStatus(pipeline.name, target.text, locked.run if locked else None)
+    fresh: dict[str, bool] = {}
+    for name, node in graph.nodes.items():
+        stale_upstream = [u for u in node.upstream if not fresh.get(u)]
+        if stale_upstream:
+            status = StepStatus(name, False, [f"upstream step {stale_upstream[0]!r} is stale"])
+        else:
+            oids, sources = _inputs(node.args, data, locked)
+            key = step_key(node, oids, root, algorithm)
+            reasons = explain(name, node, key, locked, sources)
+            status = StepStatus(name, not reasons, reasons)
+        fresh[name] = status.fresh
+        result.steps.append(status)
+    if locked is not None:
+        result.removed = sorted(set(locked.steps) - set(graph.nodes))
+    return result
+
+
+def _inputs(
+    args: Mapping[str, Any], data: Mapping[str, str], locked: LockedPipeline | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    oids: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for arg, value in args.items():
+        if isinstance(value, OutputRef):
+            assert locked is not None  # an upstream step is fresh only against a lock
+            oids[arg] = locked.steps[value.step].outputs[value.output]
+            sources[arg] = f"output {value.output!r} of step {value.step!r}"
+        elif isinstance(value, DatasetRef):
+            oids[arg] = data[value.uri]
+            sources[arg] = f"data {value.uri}"
+    return oids, sources

@@ -1,0 +1,114 @@
+"""Importing the project's own Python files: the pipeline definitions and
+the modules steps live in. The project root goes first on ``sys.path`` so
+that step functions get stable module names (``pipeline``,
+``pkg.helpers``), the same on every machine and in every replay worktree."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from types import ModuleType
+
+from repro.errors import ReproError, UsageError
+
+__all__ = [
+    "ObjectNotFoundInModuleError",
+    "UserCodeImportError",
+    "find_object",
+    "forget_project_modules",
+    "import_user_module",
+    "module_name_for",
+]
+
+
+class UserCodeImportError(ReproError, ImportError):
+    def __init__(self, module: str, error: BaseException) -> None:
+        self.module = module
+        self.error = error
+        where = _user_frame(error)
+        super().__init__(f"importing {module} failed: {type(error).__name__}: {error}{where}")
+
+
+class ObjectNotFoundInModuleError(UsageError, LookupError):
+    def __init__(self, module: str, name: str, what: str) -> None:
+        self.module = module
+        self.name = name
+        super().__init__(f"{module} has no {what} {name!r}")
+
+
+def _user_frame(error: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "importlib" not in f.filename]
+    if isinstance(error, SyntaxError) and error.filename:
+        return f" ({os.path.basename(error.filename)}, line {error.lineno})"
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" ({os.path.basename(last.filename)}, line {last.lineno})"
+
+
+def module_name_for(root: str, file: str) -> str:
+    relative = os.path.relpath(os.path.abspath(file), root)
+    if relative.startswith(".."):
+        raise UsageError(f"{file} is outside the project {root}")
+    stem = relative[:-3] if relative.endswith(".py") else relative
+    parts = stem.split(os.sep)
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not all(part.isidentifier() for part in parts):
+        raise UsageError(f"{relative} cannot be imported: rename it to a valid module name")
+    return ".".join(parts)
+
+
+def _inside(path: str | None, root: str) -> bool:
+    return bool(path) and os.path.abspath(str(path)).startswith(root + os.sep)
+
+
+def _forget_other_roots(root: str, name: str) -> None:
+    """A replay imports the same module names from a worktree: drop any
+    module of that name (or its package) loaded from elsewhere."""
+    top = name.split(".")[0]
+    for loaded in list(sys.modules):
+        if loaded == top or loaded.startswith(top + "."):
+            file = getattr(sys.modules[loaded], "__file__", None)
+            if file and not _inside(file, root) and not _is_installed(file):
+                del sys.modules[loaded]
+
+
+def forget_project_modules(root: str) -> None:
+    """Drop every module loaded from ``root``, so that a second run in the
+    same process (a notebook, a test) sees the files as they are now."""
+    root = os.path.abspath(root)
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and _inside(file, root) and not _is_installed(file):
+            del sys.modules[name]
+
+
+def _is_installed(file: str) -> bool:
+    return "site-packages" in file or "dist-packages" in file or file.startswith(sys.prefix)
+
+
+def import_user_module(root: str, name: str) -> ModuleType:
+    root = os.path.abspath(root)
+    if not sys.path or sys.path[0] != root:
+        if root in sys.path:
+            sys.path.remove(root)
+        sys.path.insert(0, root)
+    _forget_other_roots(root, name)
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:
+        raise UserCodeImportError(name.replace(".", "/") + ".py", exc) from exc
+
+
+def find_object(module: ModuleType, qualname: str, what: str) -> object:
+    value: object = module
+    shown = os.path.basename(module.__file__) if module.__file__ else module.__name__
+    for part in qualname.split("."):
+        if not hasattr(value, part):
+            raise ObjectNotFoundInModuleError(shown, qualname, what)
+        value = getattr(value, part)
+    return value

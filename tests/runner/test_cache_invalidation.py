@@ -1,0 +1,78 @@
+"""What reruns after what change: exactly the steps whose code, data,
+parameters or upstream outputs changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline_testing import edit, executed, run_json, statuses
+
+
+def test_first_run_executes_every_step_and_second_is_a_no_op(flow: Path) -> None:
+    first = run_json(flow)
+    assert statuses(first) == dict.fromkeys(["load", "transform", "total", "describe"], "executed")
+    second = run_json(flow)
+    assert second["status"] == "up-to-date"
+    assert second["run"] == first["run"]
+    assert set(statuses(second).values()) == {"cached"}
+
+
+def test_editing_one_step_reruns_only_that_step(flow: Path) -> None:
+    run_json(flow)
+    edit(flow / "flow.py", '"max": max(values)', '"max": max(values), "min": min(values)')
+    assert executed(run_json(flow)) == {"describe"}
+
+
+def test_a_docstring_or_comment_edit_reruns_nothing(flow: Path) -> None:
+    run_json(flow)
+    edit(
+        flow / "flow.py",
+        "    result = float(sum(values))",
+        "    # the sum, as a float\n    result = float(sum(values))",
+    )
+    doc = run_json(flow)
+    assert executed(doc) == set()
+    assert set(statuses(doc).values()) == {"cached"}
+
+
+def test_editing_a_helper_module_reruns_its_users_and_what_follows(flow: Path) -> None:
+    run_json(flow)
+    edit(flow / "helpers.py", "return value * factor", "return value * factor + 1")
+    assert executed(run_json(flow)) == {"transform", "total"}
+
+
+def test_an_unchanged_result_stops_the_rerun(flow: Path) -> None:
+    run_json(flow)
+    edit(flow / "helpers.py", "return value * factor", "return factor * value")
+    doc = run_json(flow)
+    assert executed(doc) == {"transform"}
+    assert statuses(doc)["total"] == "cached"
+
+
+def test_editing_an_unrelated_module_reruns_nothing(flow: Path) -> None:
+    run_json(flow)
+    edit(flow / "unrelated.py", "return 1", "return 2")
+    doc = run_json(flow)
+    assert executed(doc) == set()
+
+
+def test_changing_one_data_row_reruns_everything_downstream_of_the_data(flow: Path) -> None:
+    run_json(flow)
+    edit(flow / "data/rows.csv", "\n3\n", "\n30\n")
+    assert executed(run_json(flow)) == {"load", "transform", "total", "describe"}
+
+
+def test_a_param_from_the_cli_reruns_what_depends_on_it(flow: Path) -> None:
+    run_json(flow)
+    changed = run_json(flow, "-p", "factor=5")
+    assert executed(changed) == {"transform", "total"}
+    # Back to the default: those results are still cached.
+    back = run_json(flow)
+    assert executed(back) == set()
+    assert back["status"] == "succeeded"
+
+
+def test_no_cache_executes_every_step(flow: Path) -> None:
+    run_json(flow)
+    doc = run_json(flow, "--no-cache")
+    assert executed(doc) == {"load", "transform", "total", "describe"}
