@@ -25,6 +25,7 @@ def _no_op_run(argv: list[str]) -> str | None:
             found = up_to_date(project, target, {})
             if found is None:
                 return None
+            lines += [f"  cached   {step}" for step in found.steps]
             lines.append(
                 f"{found.pipeline}: up to date, {len(found.steps)} steps cached (run {found.run})"
             )

@@ -46,6 +46,8 @@ def _render_reports(reports: list[Any], as_json: bool, explain: bool) -> None:
         return
     for report in reports:
         if report.status == "up-to-date":
+            for step in report.steps:
+                output.say(f"  cached   {step['name']}")
             output.say(
                 f"{report.pipeline}: up to date, {len(report.steps)} steps cached "
                 f"(run {report.run})"
@@ -169,6 +171,11 @@ def runs_show(
         outs = ", ".join(f"{k}={v['oid'][:12]}" for k, v in step["outputs"].items())
         metrics = ", ".join(f"{k}={v:g}" for k, v in step["metrics"].items())
         output.say(f"  {step['status']:<8} {name}  {outs}" + (f"  [{metrics}]" if metrics else ""))
+    for model in record["models"]:
+        output.say(
+            f"  model  {model['name']} version {model['version']} "
+            f"(output {model['output']!r} of {model['step']})"
+        )
     if record.get("verification"):
         check = record["verification"]
         output.say(f"  replay of {record['replay_of']}: {check['verdict']}")

@@ -80,7 +80,7 @@ def replay_run(
 
 def verify(original: RunRecord, replay: RunRecord) -> Verification:
     steps: dict[str, str] = {}
-    for name, before in original.steps.items():
+    for name, before in original.ordered_steps():
         steps[name] = _compare(before, replay.steps.get(name))
     first = next((name for name, verdict in steps.items() if verdict != "identical"), None)
     explanation = None
