@@ -18,7 +18,9 @@ app = typer.Typer(
     name="repro",
     help=(
         "Any past pipeline run, replayed exactly, anywhere, with proof.\n\n"
-        "Exit codes: 0 success, 1 failure (the message says what to do), 2 usage error."
+        "Exit codes: 0 success; 1 failure (the message says what to do), a failed step, a "
+        "stale lock under --frozen, a replay that differs under --verify; 2 usage error; "
+        "130 interrupted."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -124,8 +126,10 @@ def checkout(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Make DEST hold exactly the files of TREE; or, given a RUN, restore the
-    data it read and write its outputs to DEST/STEP/OUTPUT."""
+    """Make DEST hold exactly the files of TREE, or check out a RUN.
+
+    For a run: restore the data it read and write its outputs to
+    DEST/STEP/OUTPUT (default outputs/RUN)."""
     if dest is None or _names_a_run(tree):
         from repro.cli.run_queries import checkout_run
 

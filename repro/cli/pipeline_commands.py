@@ -86,9 +86,9 @@ def run(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run pipelines: cached steps are reused, the rest execute; the run is
-    recorded and repro.lock updated. Exit 1 if a step fails (or, with
-    --frozen, if anything is stale)."""
+    """Run pipelines, reusing cached steps; record the run and update repro.lock.
+
+    Exit 1 if a step fails (or, with --frozen, if anything is stale)."""
     from repro.cli.usecases import parse_params, run_pipelines
 
     show = (lambda event: None) if as_json else _print_event(explain)
@@ -116,8 +116,9 @@ def status(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Say which steps are stale against repro.lock, and why (code, data,
-    params or environment)."""
+    """Say which steps are stale against repro.lock, and why.
+
+    A step is stale when its code, data, params or environment changed."""
     from repro.cli.usecases import parse_params, statuses
 
     reports = statuses(target, parse_params(param))
@@ -209,8 +210,10 @@ def replay(
     jobs: JobsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Re-execute a recorded run from its pins (commit, diff, data, params)
-    with the cache off, and compare every output id with the record."""
+    """Re-execute a recorded run from its pins and compare every output.
+
+    The commit (and diff), data and params are the recorded ones; the cache
+    is off. Exit 1 under --verify unless every output is bit-identical."""
     from repro.cli.run_queries import replay_and_verify
 
     outcome = replay_and_verify(
@@ -253,8 +256,9 @@ def step_exec(
         typer.Option("--result", help="Write the step result (JSON) here; default: stdout."),
     ] = None,
 ) -> None:
-    """Execute one step of a planned run from its serialized spec (the entry
-    point of container backends). Exit 1 if the step fails."""
+    """Execute one step of a run from its serialized spec.
+
+    The entry point of container backends. Exit 1 if the step fails."""
     from repro.cli.run_queries import exec_step
 
     outcome = exec_step(run_id, step, inputs)

@@ -148,6 +148,12 @@ def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None)
             loaded: dict[str, Any] = json.load(file)
             return loaded
     finished: dict[str, Any] = {}
+    if index.has(run):
+        record = index.load(run)
+        finished = {
+            name: {k: a.model_dump() for k, a in step.outputs.items()}
+            for name, step in record.steps.items()
+        }
     journal = os.path.join(index.folder, f"{run}.journal")
     if os.path.exists(journal):
         with open(journal, encoding="utf-8") as file:

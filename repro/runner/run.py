@@ -408,10 +408,11 @@ class _Session:
         return [ModelVersion(name=model.name, version=artifact["oid"], step=step, output=output)]
 
     def _finish(self, record: RunRecord) -> None:
-        # The spec holds parameter values as given (secrets too); it serves
-        # only while the run is in flight.
+        # The spec holds parameter values as given (secrets too): it is kept
+        # (locally) only for a run that did not succeed, whose steps a user
+        # may want to execute again with `repro step-exec`.
         spec = os.path.join(self.index.folder, f"{self.run_id}.spec")
-        if os.path.exists(spec):
+        if record.status == "succeeded" and os.path.exists(spec):
             os.unlink(spec)
         data = self.index.save(record)
         record_oid = self.store.write(data)

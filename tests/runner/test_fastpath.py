@@ -1,0 +1,75 @@
+"""The no-op fast path: a bare `repro run` whose lock still holds answers
+without importing the pipeline, and steps aside whenever anything differs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline_testing import cli, edit, executed, run_json
+
+_PROBE = """
+import runpy, sys
+sys.argv = ["repro", *sys.argv[1:]]
+try:
+    runpy.run_module("repro", run_name="__main__")
+except SystemExit:
+    pass
+heavy = ("pandas", "numpy", "sklearn", "pydantic", "typer", "git", "flow")
+print("LOADED=" + ",".join(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+def _loaded(root: Path, *args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], cwd=root, capture_output=True, text=True, check=False
+    )
+    line = next(line for line in done.stderr.splitlines() if line.startswith("LOADED="))
+    return {name for name in line.removeprefix("LOADED=").split(",") if name}
+
+
+def test_a_no_op_run_imports_neither_the_pipeline_nor_heavy_libraries(flow: Path) -> None:
+    run_json(flow)
+    assert _loaded(flow, "run") == set()
+
+
+def test_a_changed_file_takes_the_full_path(flow: Path) -> None:
+    run_json(flow)
+    edit(flow / "unrelated.py", "return 1", "return 3")
+    assert "flow" not in _loaded(flow, "run")  # unrelated.py is not a file the lock pins
+    edit(flow / "helpers.py", "value * factor", "value * factor * 1")
+    assert "flow" in _loaded(flow, "run")
+
+
+def test_a_param_back_to_its_default_is_not_a_no_op(flow: Path) -> None:
+    run_json(flow, "-p", "factor=5")
+    doc = run_json(flow)
+    assert doc["status"] == "succeeded"
+    assert executed(doc) == {"transform", "total"}
+
+
+def test_a_new_python_lock_file_changes_the_environment(flow: Path) -> None:
+    run_json(flow)
+    (flow / "requirements.txt").write_text("pyyaml==6.0.2 --hash=sha256:00\n")
+    result = cli(flow, "status", "--json")
+    reasons = {s["name"]: s["reasons"] for s in result.json()["steps"]}
+    assert reasons["load"][0].startswith("environment changed (lockfile None -> requirements.txt")
+    assert executed(run_json(flow)) == {"load", "transform", "total", "describe"}
+
+
+def test_a_missing_local_record_takes_the_full_path(flow: Path) -> None:
+    run = run_json(flow)["run"]
+    (flow / ".repro" / "runs" / f"{run}.json").unlink()
+    doc = run_json(flow)
+    assert doc["status"] == "succeeded" and doc["run"] != run
+    assert set(s["status"] for s in doc["steps"]) == {"cached"}
+
+
+def test_a_hand_edited_lock_is_checked_by_the_full_path(flow: Path) -> None:
+    run_json(flow)
+    lock = flow / "repro.lock"
+    lock.write_text(lock.read_text().replace("factor: 3", "factor: 7", 1))
+    result = cli(flow, "run", "--json")
+    assert result.code == 0, result
+    assert result.json()["status"] == "succeeded"
