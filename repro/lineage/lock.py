@@ -103,6 +103,9 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> LockFile:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise LockInvalidError(path, line, f"not valid YAML: {exc.problem}") from exc
+    except yaml.reader.ReaderError as exc:  # a control character: refused before parsing
+        line = _line_of_character(text, exc.character)
+        raise LockInvalidError(path, line, f"not valid YAML: {exc.reason}") from exc
     if doc is None:
         return LockFile()
     if not isinstance(doc, dict):
@@ -117,6 +120,12 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> LockFile:
         location = ".".join(str(part) for part in error["loc"])
         line = _line_of(text, error["loc"])
         raise LockInvalidError(path, line, f"{location}: {error['msg']}") from exc
+
+
+def _line_of_character(text: str, character: object) -> int | None:
+    # libyaml reports a byte offset, not a character one; the character is exact.
+    index = text.find(chr(character)) if isinstance(character, int) else -1
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def _loader() -> Any:

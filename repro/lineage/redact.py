@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["REDACTED", "redact_params", "redact_url", "redact_value"]
 
@@ -24,18 +23,15 @@ _SECRET_VALUE = re.compile(
 )
 
 
+# The userinfo of every URL in the text, not only of a text that is one URL:
+# a parameter such as "--db postgresql://user:pw@host/db" carries one too.
+# Greedy up to the authority's last "@", since a password may hold an "@".
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)[^/?#\s]*@", re.IGNORECASE)
+
+
 def redact_url(text: str) -> str:
     """``scheme://user:password@host/path`` becomes ``scheme://host/path``."""
-    if "://" not in text or "@" not in text:
-        return text
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return REDACTED
-    if "@" not in parts.netloc:
-        return text
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return _USERINFO.sub(r"\1", text)
 
 
 def redact_value(name: str, value: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 
@@ -43,12 +44,32 @@ def new_run_id(now_ms: int | None = None) -> str:
     """48 bits of milliseconds then 20 random bits, as 14 base32 characters:
     ids sort by start time and two runs in the same millisecond differ."""
     stamp = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-    value = (stamp << 20) | secrets.randbits(20)
+    value = _next_value(stamp)
     chars = []
     for _ in range(14):
         chars.append(_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(chars))
+
+
+_last: tuple[int, int] = (-1, -1)  # (millisecond, value) of this process's latest id
+_last_lock = threading.Lock()
+
+
+def _next_value(stamp: int) -> int:
+    # 20 random bits alone collide after about a thousand ids in one
+    # millisecond (birthday bound), so later ids of the same millisecond in
+    # this process count up from the first, like monotonic ULIDs. The first
+    # is drawn from the lower half, leaving room for 2**19 more before the
+    # count would spill into the next millisecond.
+    global _last
+    with _last_lock:
+        if stamp == _last[0]:
+            value = _last[1] + 1
+        else:
+            value = (stamp << 20) | secrets.randbits(19)
+        _last = (stamp, value)
+    return value
 
 
 def is_run_id_prefix(text: str) -> bool:

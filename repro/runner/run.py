@@ -13,32 +13,36 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from repro.backends.spec import RunSpec, StepResult, StepSpec
+from repro.backends.spec import RunSpec, StepResult
 from repro.errors import ReproError
-from repro.lineage.lock import LockedPipeline, LockedStep
+from repro.lineage.lock import LockFile
 from repro.lineage.records import (
-    ArtifactRecord,
     GitRecord,
-    InputSnapshot,
     ModelVersion,
     RunRecord,
     RunStatus,
     StepRecord,
-    StepStatus,
 )
 from repro.lineage.redact import redact_params, redact_url
 from repro.lineage.runs import RunIndex, new_run_id
-from repro.pipelines.graph import DatasetRef, Graph, Literal, Node, OutputRef
+from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
 from repro.runner.datasets import Prepared, snapshot_dataset
 from repro.runner.keys import StepKey, explain, step_key
 from repro.runner.lockfile import load_lock, save_lock
+from repro.runner.records import (
+    file_digest,
+    lock_entry,
+    model_versions,
+    redacted,
+    restore_outs,
+    step_record,
+    step_spec,
+)
 from repro.runner.stepcache import StepCache
 from repro.runner.targets import Target, load_pipeline
 
 __all__ = ["RunInterruptedError", "RunOptions", "RunOutcome", "StepEvent", "run_target"]
-
-MODEL_MATERIALIZERS = ("sklearn.skops", "pickle")
 
 
 class RunInterruptedError(ReproError):
@@ -185,7 +189,7 @@ class _Session:
         }
 
     def _spec(self, prepared: Mapping[str, Prepared]) -> RunSpec:
-        steps = {name: _step_spec(node) for name, node in self.graph.nodes.items()}
+        steps = {name: step_spec(node) for name, node in self.graph.nodes.items()}
         datasets = {uri: {"oid": p.snapshot.oid, "path": p.path} for uri, p in prepared.items()}
         spec = RunSpec(
             self.run_id,
@@ -296,8 +300,8 @@ class _Session:
 
     def _use_cached(self, name: str, node: Node, key: StepKey, entry: dict[str, Any]) -> None:
         if node.kind == "shell":
-            _restore_outs(self.store, self.root, entry["outputs"])
-        record = _step_record(
+            restore_outs(self.store, self.root, entry["outputs"])
+        record = step_record(
             self._position(name),
             node,
             key,
@@ -311,7 +315,7 @@ class _Session:
 
     def _finished(self, name: str, key: StepKey, reasons: list[str], result: StepResult) -> None:
         node = self.graph.nodes[name]
-        record = _step_record(
+        record = step_record(
             self._position(name),
             node,
             key,
@@ -384,28 +388,16 @@ class _Session:
             git=git,
             environment=env,
             params=self.params,
-            inputs={redact_url(uri): _redacted(p.snapshot) for uri, p in prepared.items()},
+            inputs={redact_url(uri): redacted(p.snapshot) for uri, p in prepared.items()},
             steps={n: self.records[n] for n in self.graph.nodes if n in self.records},
-            models=self._models() if status == "succeeded" else [],
+            models=self._models(status),
             replay_of=self.options.replay_of,
         )
 
-    def _models(self) -> list[ModelVersion]:
-        model = self.pipeline.model
-        if model is None:
+    def _models(self, status: RunStatus) -> list[ModelVersion]:
+        if status != "succeeded":
             return []
-        candidates = [
-            (step, output, artifact)
-            for step, outs in self.outputs.items()
-            for output, artifact in outs.items()
-            if (model.step is None or model.step == step)
-            and (model.output is None or model.output == output)
-            and (model.step is not None or artifact["materializer"] in MODEL_MATERIALIZERS)
-        ]
-        if not candidates:
-            return []
-        step, output, artifact = candidates[-1]
-        return [ModelVersion(name=model.name, version=artifact["oid"], step=step, output=output)]
+        return model_versions(self.pipeline.model, self.outputs)
 
     def _finish(self, record: RunRecord) -> None:
         # The spec holds parameter values as given (secrets too): it is kept
@@ -421,120 +413,7 @@ class _Session:
         self._write_lock(record, record_oid)
 
     def _write_lock(self, record: RunRecord, record_oid: str) -> None:
-        lock = load_lock(self.project)
-        from repro.lineage.lock import LockFile
-
-        code_files = dict(self.code_files)
-        code_files.update(_file_digest(self.root, self.target.file, self.algorithm))
-        entry = LockedPipeline(
-            run=record.id,
-            record=record_oid,
-            target=self.target.text,
-            commit=record.git.commit,
-            dirty=record.git.dirty,
-            params=record.params,
-            defaults=self.defaults,
-            environment=record.environment,
-            inputs=record.inputs,
-            code_files=dict(sorted(code_files.items())),
-            steps={
-                name: LockedStep(
-                    cache_key=step.cache_key,
-                    fingerprints=step.fingerprints,
-                    outputs={o: a.oid for o, a in step.outputs.items()},
-                )
-                for name, step in record.steps.items()
-                if step.cache_key is not None and step.fingerprints is not None
-            },
-            models=record.models,
-        )
-        save_lock(self.project, (lock or LockFile()).with_pipeline(record.pipeline, entry))
-
-
-def _redacted(snapshot: InputSnapshot) -> InputSnapshot:
-    return snapshot.model_copy(update={"uri": redact_url(snapshot.uri)})
-
-
-def _file_digest(root: str, relative: str, algorithm: str) -> dict[str, str]:
-    from repro.hashing import get_algorithm
-
-    hasher = get_algorithm(algorithm).new()
-    with open(os.path.join(root, relative), "rb") as file:
-        hasher.update(file.read())
-    return {relative: str(hasher.hexdigest())}
-
-
-def _step_spec(node: Node) -> StepSpec:
-    args: dict[str, dict[str, Any]] = {}
-    for key, value in node.args.items():
-        if isinstance(value, OutputRef):
-            args[key] = {"output": [value.step, value.output]}
-        elif isinstance(value, DatasetRef):
-            args[key] = {"dataset": value.uri}
-        elif isinstance(value, Literal):
-            args[key] = {"value": value.value}
-    func = node.func
-    return StepSpec(
-        name=node.name,
-        kind=node.kind,
-        outputs=node.outputs,
-        output_mode=node.output_mode,
-        args=args,
-        module=getattr(func, "__module__", None),
-        qualname=getattr(func, "__qualname__", None),
-        command=node.command,
-        image=node.image,
-    )
-
-
-def _step_record(
-    position: int,
-    node: Node,
-    key: StepKey,
-    status: StepStatus,
-    outputs: Mapping[str, Any],
-    metrics: Mapping[str, float],
-    *,
-    reason: str | None,
-    cached_from: str | None = None,
-    started: str | None = None,
-    duration: float | None = None,
-    error: str | None = None,
-) -> StepRecord:
-    return StepRecord(
-        position=position,
-        kind=node.kind,
-        status=status,
-        cache_key=key.cache_key,
-        fingerprints=key.fingerprints,
-        code_files=key.code_files,
-        upstream=node.upstream,
-        outputs={name: ArtifactRecord(**artifact) for name, artifact in outputs.items()},
-        metrics=dict(metrics),
-        started=started,
-        duration=duration,
-        error=error,
-        reason=reason,
-        cached_from=cached_from,
-        command=node.command,
-        image=node.image,
-    )
-
-
-def _restore_outs(store: Any, root: str, outputs: Mapping[str, Mapping[str, Any]]) -> None:
-    """A cached shell step's outs are checked out again, as its downstream
-    steps read them from the work tree."""
-    from repro.atomic import write_atomic
-    from repro.snapshot.checkout import checkout
-    from repro.store import read_tree
-
-    for out, artifact in outputs.items():
-        target = os.path.join(root, out)
-        tree = read_tree(store, artifact["oid"])
-        if artifact["materializer"] == "file":
-            entry = tree.entries[0]
-            write_atomic(target, store.read(entry.oid))
-            os.chmod(target, 0o755 if entry.executable else 0o644)
-        else:
-            os.makedirs(target, exist_ok=True)
-            checkout(store, tree, target, force=True)
+        code_files = {**self.code_files, **file_digest(self.root, self.target.file, self.algorithm)}
+        entry = lock_entry(record, record_oid, code_files, self.defaults)
+        lock = load_lock(self.project) or LockFile()
+        save_lock(self.project, lock.with_pipeline(record.pipeline, entry))

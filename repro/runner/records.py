@@ -1,0 +1,174 @@
+"""Building what a run writes: the spec handed to backends, step records,
+model versions and the lock entry, and putting a cached shell step's outs
+back in the work tree. Pure functions of the session's results."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from repro.backends.spec import StepSpec
+from repro.lineage.lock import LockedPipeline, LockedStep
+from repro.lineage.records import (
+    ArtifactRecord,
+    InputSnapshot,
+    ModelVersion,
+    RunRecord,
+    StepRecord,
+    StepStatus,
+)
+from repro.lineage.redact import redact_url
+from repro.pipelines.data import Model
+from repro.pipelines.graph import DatasetRef, Literal, Node, OutputRef
+from repro.runner.keys import StepKey
+
+__all__ = [
+    "MODEL_MATERIALIZERS",
+    "file_digest",
+    "lock_entry",
+    "model_versions",
+    "redacted",
+    "restore_outs",
+    "step_record",
+    "step_spec",
+]
+
+MODEL_MATERIALIZERS = ("sklearn.skops", "pickle")
+
+
+def model_versions(
+    model: Model | None, outputs: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> list[ModelVersion]:
+    """The output ``model`` names (by default the last one stored by an
+    estimator materializer) as a version of the model."""
+    if model is None:
+        return []
+    candidates = [
+        (step, output, artifact)
+        for step, outs in outputs.items()
+        for output, artifact in outs.items()
+        if (model.step is None or model.step == step)
+        and (model.output is None or model.output == output)
+        and (model.step is not None or artifact["materializer"] in MODEL_MATERIALIZERS)
+    ]
+    if not candidates:
+        return []
+    step, output, artifact = candidates[-1]
+    return [ModelVersion(name=model.name, version=artifact["oid"], step=step, output=output)]
+
+
+def lock_entry(
+    record: RunRecord, record_oid: str, code_files: Mapping[str, str], defaults: dict[str, Any]
+) -> LockedPipeline:
+    return LockedPipeline(
+        run=record.id,
+        record=record_oid,
+        target=record.target,
+        commit=record.git.commit,
+        dirty=record.git.dirty,
+        params=record.params,
+        defaults=defaults,
+        environment=record.environment,
+        inputs=record.inputs,
+        code_files=dict(sorted(code_files.items())),
+        steps={
+            name: LockedStep(
+                cache_key=step.cache_key,
+                fingerprints=step.fingerprints,
+                outputs={o: a.oid for o, a in step.outputs.items()},
+            )
+            for name, step in record.steps.items()
+            if step.cache_key is not None and step.fingerprints is not None
+        },
+        models=record.models,
+    )
+
+
+def redacted(snapshot: InputSnapshot) -> InputSnapshot:
+    return snapshot.model_copy(update={"uri": redact_url(snapshot.uri)})
+
+
+def file_digest(root: str, relative: str, algorithm: str) -> dict[str, str]:
+    from repro.hashing import get_algorithm
+
+    hasher = get_algorithm(algorithm).new()
+    with open(os.path.join(root, relative), "rb") as file:
+        hasher.update(file.read())
+    return {relative: str(hasher.hexdigest())}
+
+
+def step_spec(node: Node) -> StepSpec:
+    args: dict[str, dict[str, Any]] = {}
+    for key, value in node.args.items():
+        if isinstance(value, OutputRef):
+            args[key] = {"output": [value.step, value.output]}
+        elif isinstance(value, DatasetRef):
+            args[key] = {"dataset": value.uri}
+        elif isinstance(value, Literal):
+            args[key] = {"value": value.value}
+    func = node.func
+    return StepSpec(
+        name=node.name,
+        kind=node.kind,
+        outputs=node.outputs,
+        output_mode=node.output_mode,
+        args=args,
+        module=getattr(func, "__module__", None),
+        qualname=getattr(func, "__qualname__", None),
+        command=node.command,
+        image=node.image,
+    )
+
+
+def step_record(
+    position: int,
+    node: Node,
+    key: StepKey,
+    status: StepStatus,
+    outputs: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    *,
+    reason: str | None,
+    cached_from: str | None = None,
+    started: str | None = None,
+    duration: float | None = None,
+    error: str | None = None,
+) -> StepRecord:
+    return StepRecord(
+        position=position,
+        kind=node.kind,
+        status=status,
+        cache_key=key.cache_key,
+        fingerprints=key.fingerprints,
+        code_files=key.code_files,
+        upstream=node.upstream,
+        outputs={name: ArtifactRecord(**artifact) for name, artifact in outputs.items()},
+        metrics=dict(metrics),
+        started=started,
+        duration=duration,
+        error=error,
+        reason=reason,
+        cached_from=cached_from,
+        command=node.command,
+        image=node.image,
+    )
+
+
+def restore_outs(store: Any, root: str, outputs: Mapping[str, Mapping[str, Any]]) -> None:
+    """A cached shell step's outs are checked out again, as its downstream
+    steps read them from the work tree."""
+    from repro.atomic import write_atomic
+    from repro.snapshot.checkout import checkout
+    from repro.store import read_tree
+
+    for out, artifact in outputs.items():
+        target = os.path.join(root, out)
+        tree = read_tree(store, artifact["oid"])
+        if artifact["materializer"] == "file":
+            entry = tree.entries[0]
+            write_atomic(target, store.read(entry.oid))
+            os.chmod(target, 0o755 if entry.executable else 0o644)
+        else:
+            os.makedirs(target, exist_ok=True)
+            checkout(store, tree, target, force=True)
