@@ -64,10 +64,7 @@ def _next_value(stamp: int) -> int:
     # count would spill into the next millisecond.
     global _last
     with _last_lock:
-        if stamp == _last[0]:
-            value = _last[1] + 1
-        else:
-            value = (stamp << 20) | secrets.randbits(19)
+        value = _last[1] + 1 if stamp == _last[0] else (stamp << 20) | secrets.randbits(19)
         _last = (stamp, value)
     return value
 

@@ -93,7 +93,7 @@ def test_step_without_arguments_keeps_the_function_name_and_defaults() -> None:
     assert isinstance(scale, Step)
     assert (scale.name, scale.outputs, scale.output_mode) == ("scale", ("output",), "single")
     assert (scale.cache, scale.image) == (True, None)
-    assert scale.__name__ == "scale"
+    assert vars(scale)["__name__"] == "scale"  # functools.update_wrapper
 
 
 def test_step_with_arguments_records_name_outputs_cache_and_image() -> None:
@@ -185,7 +185,7 @@ def test_tuple_return_annotation_gives_numbered_outputs_to_unpack() -> None:
 
 def test_declared_outputs_unpack_by_name() -> None:
     def flow() -> None:
-        model, score = fit([1])
+        _model, score = fit([1])
         scale(score)
 
     assert build(flow).nodes["scale"].args["values"] == OutputRef("fit_model", "score")
@@ -225,7 +225,7 @@ def test_passing_all_named_outputs_as_one_argument_is_refused() -> None:
 
 def test_unpacking_a_single_output_says_how_to_declare_several() -> None:
     def flow() -> None:
-        first, second = scale([1])
+        _first, _second = scale([1])
 
     with pytest.raises(TypeError, match=r"step 'scale' has one output; declare several with"):
         build(flow)
@@ -279,7 +279,7 @@ def test_unknown_parameter_lists_the_known_ones() -> None:
     definition = pipeline(flow_with_params)
     with pytest.raises(
         UnknownParameterError,
-        match=r"pipeline 'flow_with_params' has no parameter 'lr' \(parameters: epochs, rate, data\)",
+        match=r"'flow_with_params' has no parameter 'lr' \(parameters: epochs, rate, data\)",
     ):
         definition.resolve_params({"epochs": 1, "lr": 0.1})
 

@@ -68,8 +68,8 @@ def test_invalid_metric_error_names_the_call() -> None:
 def test_numpy_numbers_are_accepted_as_floats() -> None:
     with step_context("train") as context:
         log_metric("loss", np.float64(0.25))
-        log_metric("count", np.int64(7))
-        log_metric("half", np.float32(0.5))
+        log_metric("count", np.int64(7))  # type: ignore[arg-type]
+        log_metric("half", np.float32(0.5))  # type: ignore[arg-type]
     assert context.metrics == {"loss": 0.25, "count": 7.0, "half": 0.5}
     assert all(type(value) is float for value in context.metrics.values())
 
