@@ -148,7 +148,8 @@ def _run_shell(run: RunSpec, step: StepSpec, ctx: ExecutionContext) -> dict[str,
         _remove(os.path.join(ctx.root, out))
     done = subprocess.run(step.command, shell=True, cwd=ctx.root, check=False)
     if done.returncode != 0:
-        raise _StepFailedError(f"command exited with status {done.returncode}: {step.command}")
+        # Not the command itself: it may hold a secret parameter.
+        raise _StepFailedError(f"command exited with status {done.returncode}")
     missing = [out for out in step.outputs if not os.path.exists(os.path.join(ctx.root, out))]
     if missing:
         raise _StepFailedError(f"command did not write {', '.join(missing)}")

@@ -207,6 +207,12 @@ def replay(
         bool, typer.Option("--verify", help="Exit 1 unless every output is bit-identical.")
     ] = False,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the replay worktree.")] = False,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", "-p", help="A parameter masked in the record (a secret): KEY=VALUE."
+        ),
+    ] = None,
     jobs: JobsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -215,10 +221,10 @@ def replay(
     The commit (and diff), data and params are the recorded ones; the cache
     is off. Exit 1 under --verify unless every output is bit-identical."""
     from repro.cli.run_queries import replay_and_verify
+    from repro.cli.usecases import parse_params
 
-    outcome = replay_and_verify(
-        run_id, jobs=jobs, keep=keep, on_event=(lambda e: None) if as_json else _print_event(False)
-    )
+    show = (lambda e: None) if as_json else _print_event(False)
+    outcome = replay_and_verify(run_id, parse_params(param), jobs=jobs, keep=keep, on_event=show)
     check = outcome.verification
     if as_json:
         output.print_json(

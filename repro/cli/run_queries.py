@@ -98,14 +98,18 @@ def _order(key: str) -> tuple[int, str]:
 
 
 def replay_and_verify(
-    run: str, *, jobs: int | None, keep: bool, on_event: Callable[[Any], None]
+    run: str,
+    params: dict[str, Any],
+    *,
+    jobs: int | None,
+    keep: bool,
+    on_event: Callable[[Any], None],
 ) -> Any:
     from repro.runner.replay import replay_run
 
     project = find_project()
-    return replay_run(
-        project, run, jobs=jobs or len(os.sched_getaffinity(0)), keep=keep, on_event=on_event
-    )
+    jobs = jobs or len(os.sched_getaffinity(0))
+    return replay_run(project, run, params=params, jobs=jobs, keep=keep, on_event=on_event)
 
 
 class UnknownStepError(ReproError, LookupError):

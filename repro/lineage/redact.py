@@ -5,17 +5,34 @@ come from the environment or fsspec's configuration at run time."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
-__all__ = ["REDACTED", "redact_params", "redact_url", "redact_value"]
+__all__ = ["REDACTED", "is_secret_name", "redact_params", "redact_url", "redact_value"]
 
 REDACTED = "***redacted***"
 
-_SECRET_NAME = re.compile(
-    r"secret|passw|pwd|token|api[_-]?key|access[_-]?key|credential|private[_-]?key|auth",
-    re.IGNORECASE,
+# Whole words of a name (snake, kebab or camel case), so that max_tokens,
+# tokenizer or author stay visible while api_token or dbPassword do not.
+_SECRET_WORDS = frozenset(
+    {
+        "secret",
+        "secrets",
+        "password",
+        "passwd",
+        "pwd",
+        "token",
+        "credential",
+        "credentials",
+        "apikey",
+        "passphrase",
+    }
 )
+_SECRET_PAIRS = frozenset(
+    {("api", "key"), ("access", "key"), ("private", "key"), ("auth", "key"), ("client", "secret")}
+)
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SECRET_VALUE = re.compile(
     r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key ids
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
@@ -34,8 +51,15 @@ def redact_url(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
+def is_secret_name(name: str) -> bool:
+    words = [word.lower() for word in _WORD.findall(name)]
+    if _SECRET_WORDS.intersection(words):
+        return True
+    return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
+
+
 def redact_value(name: str, value: Any) -> Any:
-    if _SECRET_NAME.search(name):
+    if is_secret_name(name):
         return REDACTED
     if isinstance(value, str):
         return REDACTED if _SECRET_VALUE.search(value) else redact_url(value)

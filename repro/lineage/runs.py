@@ -13,14 +13,17 @@ from collections.abc import Iterator
 from repro.atomic import write_atomic
 from repro.errors import ReproError
 from repro.hashing import canonical_dumps
-from repro.lineage.records import RunRecord
+from repro.lineage.records import RUN_SCHEMA, RunRecord
 
 __all__ = [
     "AmbiguousRunError",
     "RunIndex",
+    "RunRecordInvalidError",
+    "RunRecordNewerSchemaError",
     "UnknownRunError",
     "is_run_id_prefix",
     "new_run_id",
+    "parse_record",
 ]
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: sorts like time
@@ -38,6 +41,48 @@ class AmbiguousRunError(ReproError, LookupError):
         self.matches = matches
         shown = ", ".join(matches[:5]) + (" …" if len(matches) > 5 else "")
         super().__init__(f"{prefix!r} matches {len(matches)} runs ({shown}); give more characters")
+
+
+class RunRecordInvalidError(ReproError, ValueError):
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"{where} is not a valid run record: {reason}")
+
+
+class RunRecordNewerSchemaError(ReproError):
+    def __init__(self, where: str, schema: str) -> None:
+        self.where = where
+        self.schema = schema
+        super().__init__(
+            f"{where} was written by a newer repro (schema {schema}; this one reads "
+            f"{RUN_SCHEMA}): upgrade repro"
+        )
+
+
+def parse_record(data: bytes, where: str) -> RunRecord:
+    """A run record from its JSON; a damaged or newer one is an error
+    naming the file, never a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return RunRecord.model_validate_json(data)
+    except ValidationError as exc:
+        schema = _schema_of(data)
+        if schema is not None and schema.startswith("repro.run/") and schema != RUN_SCHEMA:
+            raise RunRecordNewerSchemaError(where, schema) from exc
+        error = exc.errors()[0]
+        location = ".".join(str(part) for part in error["loc"]) or "(record)"
+        raise RunRecordInvalidError(where, f"{location}: {error['msg']}") from exc
+
+
+def _schema_of(data: bytes) -> str | None:
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return None
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    return schema if isinstance(schema, str) else None
 
 
 def new_run_id(now_ms: int | None = None) -> str:
@@ -92,7 +137,7 @@ class RunIndex:
 
     def save_bytes(self, run_id: str, data: bytes) -> RunRecord:
         """Admit a record fetched from elsewhere (a store), checked first."""
-        record = RunRecord.model_validate_json(data)
+        record = parse_record(data, f"record of run {run_id}")
         write_atomic(self._path(run_id), data)
         return record
 
@@ -100,11 +145,13 @@ class RunIndex:
         return os.path.exists(self._path(run_id))
 
     def load(self, run_id: str) -> RunRecord:
+        path = self._path(run_id)
         try:
-            with open(self._path(run_id), "rb") as file:
-                return RunRecord.model_validate_json(file.read())
+            with open(path, "rb") as file:
+                data = file.read()
         except FileNotFoundError:
             raise UnknownRunError(run_id) from None
+        return parse_record(data, path)
 
     def ids(self) -> list[str]:
         try:

@@ -35,14 +35,13 @@ import importlib.util
 import inspect
 import os
 import sys
-import time
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.machinery import PathFinder
 
-from repro.errors import ReproError
 from repro.hashing import DEFAULT_ALGORITHM, Algorithm, canonical_dumps, get_algorithm
+from repro.pipelines.sources import Import, Parsed, SourceUnavailableError, find_qualname, load
 
 __all__ = ["CodeFingerprint", "SourceUnavailableError", "changed_files", "code_fingerprint"]
 
@@ -54,18 +53,6 @@ _EXCLUDED_PARTS = frozenset({".repro", ".venv", ".git", "site-packages", "dist-p
 # step's dependency; builtins and __main__ outside the project are noise).
 _IGNORED_TOPS = frozenset({"repro", "builtins", "__main__"})
 _SCALARS = frozenset({int, float, complex, str, bytes, bool, type(None)})
-# A file whose inode changed less than this long before we read it may change
-# again without its stat changing (coarse timestamps): check its bytes.
-_RACY_NS = 2_000_000_000
-_DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_SCOPES = (ast.Module, *_DEF_TYPES)
-
-
-class SourceUnavailableError(ReproError, ValueError):
-    def __init__(self, name: str, reason: str, hint: str) -> None:
-        self.name = name
-        self.reason = reason
-        super().__init__(f"cannot fingerprint {name!r}: {reason}; {hint}")
 
 
 @dataclass(frozen=True)
@@ -123,210 +110,12 @@ def changed_files(
     for rel, digest in files.items():
         path = os.path.join(project_root, *rel.split("/"))
         try:
-            current = _load(path, rel).raw_oid(algo)
+            current = load(path, rel).raw_oid(algo)
         except SourceUnavailableError:
             current = None
         if current != digest:
             changed.append(rel)
     return tuple(changed)
-
-
-# --- parsed files, cached per process -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Import:
-    level: int
-    module: str
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Refs:
-    names: frozenset[str]
-    chains: frozenset[tuple[str, ...]]  # attribute chains a.b.c rooted at a Name
-    imports: tuple[_Import, ...]
-
-
-class _Parsed:
-    """One source file: its bytes, its docstring-free AST and indexes of it."""
-
-    def __init__(self, data: bytes, tree: ast.Module | None, stat_key: tuple[int, ...]) -> None:
-        self.data = data
-        self.tree = tree or ast.Module(body=[], type_ignores=[])
-        self.source = tree is not None  # False: a compiled module, its bytes stand for it
-        self.stat_key = stat_key
-        self.checked_ns = time.time_ns()
-        self.defs = _index_defs(self.tree)
-        self._oids: dict[tuple[object, ...], str] = {}
-        self._refs: dict[int, _Refs] = {}
-        self._bindings: dict[str, list[ast.stmt]] | None = None
-
-    def raw_oid(self, algo: Algorithm) -> str:
-        return self._cached(("raw", algo.name), lambda: algo.hexdigest(self.data))
-
-    def module_oid(self, algo: Algorithm) -> str:
-        if not self.source:
-            return self.raw_oid(algo)
-        return self.nodes_oid([self.tree], algo)
-
-    def nodes_oid(self, nodes: list[ast.AST], algo: Algorithm) -> str:
-        key = (algo.name, *map(id, nodes))
-        return self._cached(key, lambda: algo.hexdigest("\n".join(map(_dump, nodes)).encode()))
-
-    def _cached(self, key: tuple[object, ...], compute: Callable[[], str]) -> str:
-        if key not in self._oids:
-            self._oids[key] = compute()
-        return self._oids[key]
-
-    def refs(self, node: ast.AST) -> _Refs:
-        if id(node) not in self._refs:
-            self._refs[id(node)] = _collect_refs(node)
-        return self._refs[id(node)]
-
-    def bindings(self) -> dict[str, list[ast.stmt]]:
-        if self._bindings is None:
-            self._bindings = _index_bindings(self.tree)
-        return self._bindings
-
-
-_PARSED: dict[str, _Parsed] = {}
-
-
-def _load(path: str, shown: str) -> _Parsed:
-    """The parsed file at ``path``; parsed again only when its bytes changed."""
-    try:
-        st = os.stat(path)
-        stat_key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
-        cached = _PARSED.get(path)
-        if cached and cached.stat_key == stat_key and st.st_ctime_ns < cached.checked_ns - _RACY_NS:
-            return cached
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise SourceUnavailableError(shown, f"cannot read it ({exc.strerror})", _REIMPORT) from exc
-    if cached and cached.data == data:
-        cached.stat_key, cached.checked_ns = stat_key, time.time_ns()
-        return cached
-    tree = _parse(data, shown) if path.endswith(".py") else None
-    _PARSED[path] = _Parsed(data, tree, stat_key)
-    return _PARSED[path]
-
-
-_REIMPORT = "check the file and run again"
-
-
-def _parse(data: bytes, shown: str) -> ast.Module:
-    try:
-        tree = ast.parse(data, filename=shown)
-    except (SyntaxError, ValueError) as exc:
-        raise SourceUnavailableError(shown, f"it does not parse ({exc})", _REIMPORT) from exc
-    _strip_docstrings(tree)
-    return tree
-
-
-def _strip_docstrings(tree: ast.Module) -> None:
-    for node in ast.walk(tree):
-        if isinstance(node, _SCOPES) and node.body and _is_docstring(node.body[0]):
-            node.body = node.body[1:] or [ast.Pass()]
-
-
-def _is_docstring(stmt: ast.stmt) -> bool:
-    return (
-        isinstance(stmt, ast.Expr)
-        and isinstance(stmt.value, ast.Constant)
-        and isinstance(stmt.value.value, str)
-    )
-
-
-def _dump(node: ast.AST) -> str:
-    return ast.dump(node, annotate_fields=False, include_attributes=False)
-
-
-def _index_defs(tree: ast.Module) -> dict[tuple[int, str], list[ast.AST]]:
-    """(first line, name) -> nodes, matching a code object's
-    (co_firstlineno, co_name); a decorated def starts at its first decorator."""
-    defs: dict[tuple[int, str], list[ast.AST]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            defs.setdefault((first, node.name), []).append(node)
-        elif isinstance(node, ast.Lambda):
-            defs.setdefault((node.lineno, "<lambda>"), []).append(node)
-    return defs
-
-
-def _collect_refs(node: ast.AST) -> _Refs:
-    names: set[str] = set()
-    chains: set[tuple[str, ...]] = set()
-    imports: list[_Import] = []
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
-            names.add(sub.id)
-        elif isinstance(sub, ast.Attribute):
-            chain = _chain(sub)
-            if chain:
-                chains.add(chain)
-        elif isinstance(sub, ast.Import):
-            imports.extend(_Import(0, alias.name, ()) for alias in sub.names)
-        elif isinstance(sub, ast.ImportFrom):
-            aliases = tuple(alias.name for alias in sub.names if alias.name != "*")
-            imports.append(_Import(sub.level, sub.module or "", aliases))
-    return _Refs(frozenset(names), frozenset(chains), tuple(imports))
-
-
-def _chain(node: ast.Attribute) -> tuple[str, ...] | None:
-    attrs: list[str] = []
-    current: ast.expr = node
-    while isinstance(current, ast.Attribute):
-        attrs.append(current.attr)
-        current = current.value
-    if not isinstance(current, ast.Name):
-        return None
-    return (current.id, *reversed(attrs))
-
-
-def _scope_children(node: ast.AST) -> Iterator[ast.AST]:
-    """Statements directly in ``node``'s scope, inside if/try/with/for blocks too."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.stmt | ast.excepthandler | ast.match_case):
-            yield child
-            if not isinstance(child, _DEF_TYPES):
-                yield from _scope_children(child)
-
-
-def _index_bindings(tree: ast.Module) -> dict[str, list[ast.stmt]]:
-    """Module-level name -> the statements that bind it."""
-    bindings: dict[str, list[ast.stmt]] = {}
-    for stmt in _scope_children(tree):
-        for name in _bound_names(stmt):
-            bindings.setdefault(name, []).append(stmt)  # type: ignore[arg-type]
-    return bindings
-
-
-def _bound_names(stmt: ast.AST) -> Iterator[str]:
-    if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        for target in targets:
-            yield from (n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-    elif isinstance(stmt, ast.Import | ast.ImportFrom):
-        for alias in stmt.names:
-            yield alias.asname or alias.name.partition(".")[0]
-    elif isinstance(stmt, _DEF_TYPES):
-        yield stmt.name
-
-
-def _find_qualname(tree: ast.Module, qualname: str) -> list[ast.AST]:
-    current: list[ast.AST] = [tree]
-    for part in qualname.split("."):
-        if part != "<locals>":
-            current = [
-                child
-                for node in current
-                for child in _scope_children(node)
-                if isinstance(child, _DEF_TYPES) and child.name == part
-            ]
-    return current
 
 
 # --- where code lives ----------------------------------------------------------------
@@ -428,7 +217,7 @@ class _Home:
     """The module a name is looked up in."""
 
     rel: str
-    parsed: _Parsed
+    parsed: Parsed
     globals: Mapping[str, object]
     package: str | None
 
@@ -448,8 +237,8 @@ class _Walker:
     def rel(self, path: object) -> str | None:
         return _project_rel(self.root, path) if isinstance(path, str) and path else None
 
-    def read(self, path: str, rel: str) -> _Parsed:
-        parsed = _load(path, rel)
+    def read(self, path: str, rel: str) -> Parsed:
+        parsed = load(path, rel)
         self.files[rel] = parsed.raw_oid(self.algo)
         return parsed
 
@@ -558,7 +347,7 @@ class _Walker:
         if not self.first_visit("class", home.rel, qualname):
             return True
         nodes = [
-            n for n in _find_qualname(home.parsed.tree, qualname) if isinstance(n, ast.ClassDef)
+            n for n in find_qualname(home.parsed.tree, qualname) if isinstance(n, ast.ClassDef)
         ]
         if nodes:
             self.add("class", home, qualname, home.parsed.nodes_oid(list(nodes), self.algo))
@@ -596,7 +385,7 @@ class _Walker:
         for imp in parsed.refs(parsed.tree).imports:
             self.import_(imp, package)
 
-    def import_(self, imp: _Import, package: str | None) -> None:
+    def import_(self, imp: Import, package: str | None) -> None:
         base = imp.module
         if imp.level:
             if not package:

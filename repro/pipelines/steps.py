@@ -149,11 +149,15 @@ def sh(
     """A shell step: ``command`` runs in the project root; ``deps`` (files,
     folders, datasets or other steps' outputs) are its inputs, ``outs`` the
     files or folders it writes, snapshotted like any artifact. ``params``
-    fill ``{name}`` fields of the command and count as its parameters."""
+    fill ``{name}`` fields of the command (write literal braces as ``{{``
+    and ``}}`` then; without params the command is taken as it is) and
+    count as its parameters."""
     builder = active_builder()
     if builder is None:
         raise NotInPipelineError("repro.sh")
-    step_name = builder.unique_name(name or command.split()[0].rsplit("/", 1)[-1] or "sh")
+    if not isinstance(command, str) or not command.strip():
+        raise InvalidStepArgumentError(name or "sh", "command", "give a command to run")
+    step_name = builder.unique_name(name or command.split()[0].rsplit("/", 1)[-1])
     args: dict[str, Arg] = {}
     for index, dep in enumerate(deps):
         args[f"dep_{index}"] = _dep_arg(builder, step_name, index, dep)
@@ -163,8 +167,8 @@ def sh(
             raise InvalidStepArgumentError(step_name, key, "shell parameters must be JSON values")
         args[key] = converted
     try:
-        rendered = command.format(**(params or {}))
-    except (KeyError, IndexError) as exc:
+        rendered = command.format(**params) if params else command
+    except (KeyError, IndexError, ValueError) as exc:
         raise InvalidStepArgumentError(step_name, "command", f"no parameter {exc}") from exc
     clean_outs = tuple(_relative(step_name, out) for out in outs)
     builder.add(

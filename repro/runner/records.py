@@ -18,7 +18,7 @@ from repro.lineage.records import (
     StepRecord,
     StepStatus,
 )
-from repro.lineage.redact import redact_url
+from repro.lineage.redact import redact_params, redact_url
 from repro.pipelines.data import Model
 from repro.pipelines.graph import DatasetRef, Literal, Node, OutputRef
 from repro.runner.keys import StepKey
@@ -30,6 +30,7 @@ __all__ = [
     "model_versions",
     "redacted",
     "restore_outs",
+    "shown_command",
     "step_record",
     "step_spec",
 ]
@@ -121,6 +122,17 @@ def step_spec(node: Node) -> StepSpec:
     )
 
 
+def shown_command(node: Node) -> str | None:
+    """The command as a record may show it: parameters named like secrets
+    masked, URLs without their password."""
+    if node.command is None:
+        return None
+    params = {k: a.value for k, a in node.args.items() if isinstance(a, Literal)}
+    if node.template is None or not params:
+        return redact_url(node.command)
+    return redact_url(node.template.format(**redact_params(params)))
+
+
 def step_record(
     position: int,
     node: Node,
@@ -150,7 +162,7 @@ def step_record(
         error=error,
         reason=reason,
         cached_from=cached_from,
-        command=node.command,
+        command=shown_command(node),
         image=node.image,
     )
 

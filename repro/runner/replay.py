@@ -5,11 +5,13 @@ its parameters) with the cache off, and compare every output id."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from repro.errors import ReproError
 from repro.lineage.records import RunRecord, StepRecord, Verification
+from repro.lineage.redact import REDACTED
 from repro.lineage.runs import RunIndex
 from repro.project import Project
 from repro.runner.datasets import restore_dataset
@@ -33,10 +35,26 @@ class ReplayOutcome:
     worktree: str | None  # kept worktree, with --keep
 
 
+def _params(original: RunRecord, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The recorded parameters; a value masked in the record (a secret) must
+    be given again."""
+    params = {**original.params, **given}
+    masked = sorted(k for k, v in params.items() if v == REDACTED)
+    if masked:
+        flags = " ".join(f"-p {name}=..." for name in masked)
+        raise NotReplayableError(
+            original.id,
+            f"parameter {', '.join(masked)} was masked in the record (secrets are "
+            f"never recorded); give it again: repro replay {original.id} {flags}",
+        )
+    return params
+
+
 def replay_run(
     project: Project,
     run: str,
     *,
+    params: Mapping[str, Any] | None = None,
     jobs: int = 1,
     keep: bool = False,
     on_event: Callable[[StepEvent], None] = lambda event: None,
@@ -47,6 +65,7 @@ def replay_run(
     original = index.load(index.resolve(run))
     if original.git.commit is None:
         raise NotReplayableError(original.id, "it was made outside a Git repository")
+    replay_params = _params(original, params or {})
     store = project.store()
     diff = store.read(original.git.diff) if original.git.diff else None
     git_root = read_facts(project.root).root
@@ -58,7 +77,7 @@ def replay_run(
             restore_dataset(store, work_root, snapshot)
         file, _, attr = original.target.partition(":")
         options = RunOptions(
-            params=original.params,
+            params=replay_params,
             jobs=jobs,
             use_cache=False,
             update_lock=False,

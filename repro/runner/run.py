@@ -36,6 +36,7 @@ from repro.runner.records import (
     model_versions,
     redacted,
     restore_outs,
+    shown_command,
     step_record,
     step_spec,
 )
@@ -352,7 +353,7 @@ class _Session:
             fingerprints=None,
             upstream=node.upstream,
             reason=why,
-            command=node.command,
+            command=shown_command(node),
         )
         self._keep(name, record, {}, StepEvent(name, "skipped", [why]))
 

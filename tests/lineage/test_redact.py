@@ -137,3 +137,13 @@ def test_redaction_does_not_change_its_input() -> None:
     params: dict[str, Any] = {"source": {"password": "hunter2"}, "urls": ["https://u:p@h/x"]}
     redact_params(params)
     assert params == {"source": {"password": "hunter2"}, "urls": ["https://u:p@h/x"]}
+
+
+@pytest.mark.parametrize("name", ["max_tokens", "tokenizer", "author", "n_estimators", "keys"])
+def test_names_that_merely_contain_a_secret_word_stay_visible(name: str) -> None:
+    assert redact_params({name: 5}) == {name: 5}
+
+
+@pytest.mark.parametrize("name", ["dbPassword", "apiKey", "client_secret", "ACCESS_KEY_ID"])
+def test_camel_and_upper_case_secret_names_are_masked(name: str) -> None:
+    assert redact_params({name: "x"}) == {name: REDACTED}

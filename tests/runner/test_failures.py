@@ -224,3 +224,56 @@ def test_secrets_never_enter_records_or_the_lock(flow: Path) -> None:
                 assert secret not in data, f"{secret!r} leaked into {path}"
     lock = (flow / "repro.lock").read_text()
     assert "postgresql://db.example/prod" in lock
+
+
+def test_a_secret_parameter_of_a_shell_step_stays_out_of_the_record(flow: Path) -> None:
+    (flow / "fetch.py").write_text(
+        dedent("""
+        from repro import pipeline, sh
+
+
+        @pipeline
+        def fetch(password: str = "s3cr3t-value-xyz") -> None:
+            sh("echo {password} > /dev/null; exit 4", name="login", params={"password": password})
+    """)
+    )
+    commit_all(flow, "fetch")
+    result = cli(flow, "run", "fetch.py:fetch", "--json")
+    assert result.code == 1
+    record = cli(flow, "runs", "show", result.json()["run"], "--json")
+    assert "s3cr3t-value-xyz" not in record.out
+    assert record.json()["steps"]["login"]["command"] == "echo ***redacted*** > /dev/null; exit 4"
+    assert "exited with status 4" in record.json()["steps"]["login"]["error"]
+
+
+def test_replay_asks_again_for_a_masked_parameter(flow: Path) -> None:
+    (flow / "secret.py").write_text(
+        dedent("""
+        from repro import pipeline, step
+
+
+        @step
+        def length(api_token: str) -> int:
+            return len(api_token)
+
+
+        @pipeline
+        def secret(api_token: str = "tok-4242") -> None:
+            length(api_token)
+    """)
+    )
+    commit_all(flow, "secret")
+    run = run_json(flow, "secret.py:secret")["run"]
+    line = _one_line_error(cli(flow, "replay", run))
+    assert "parameter api_token was masked" in line and "-p api_token=" in line
+    result = cli(flow, "replay", run, "-p", "api_token=tok-4242", "--verify")
+    assert result.code == 0, result
+
+
+def test_a_damaged_run_record_is_one_line(flow: Path) -> None:
+    run = run_json(flow)["run"]
+    record = flow / ".repro" / "runs" / f"{run}.json"
+    record.write_text(record.read_text().replace('"repro.run/v1"', '"repro.run/v7"'))
+    assert "newer repro" in _one_line_error(cli(flow, "runs", "show", run))
+    record.write_text("{}")
+    assert "not a valid run record" in _one_line_error(cli(flow, "runs", "show", run))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline_testing import cli, commit_all, dedent, run_json
 
-PARALLEL = dedent('''
+PARALLEL = dedent("""
     import time
 
     from repro import pipeline, step
@@ -33,7 +33,7 @@ PARALLEL = dedent('''
     @pipeline
     def fan() -> None:
         join(left(), right())
-''')
+""")
 
 
 def _interval(step: dict) -> tuple[float, float]:

@@ -15,8 +15,12 @@ STEPS = {"ingest_data", "train_model", "evaluate", "check_drift"}
 
 @pytest.fixture
 def quickstart(git_repo: Path) -> Path:
-    shutil.copytree(EXAMPLE, git_repo, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("demo.sh", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE,
+        git_repo,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("demo.sh", "__pycache__"),
+    )
     commit_all(git_repo, "quickstart")
     first = run_json(git_repo)
     assert executed(first) == STEPS
@@ -24,14 +28,20 @@ def quickstart(git_repo: Path) -> Path:
 
 
 def test_editing_evaluate_reruns_only_evaluate(quickstart: Path) -> None:
-    edit(quickstart / "pipeline.py", 'log_metric("rmse", rmse)',
-         'log_metric("rmse", rmse)\n    log_metric("rmse_squared", rmse**2)')
+    edit(
+        quickstart / "pipeline.py",
+        'log_metric("rmse", rmse)',
+        'log_metric("rmse", rmse)\n    log_metric("rmse_squared", rmse**2)',
+    )
     assert executed(run_json(quickstart)) == {"evaluate"}
 
 
 def test_editing_the_feature_helper_reruns_training_and_what_follows(quickstart: Path) -> None:
-    edit(quickstart / "features.py", "return frame[FEATURES], frame[TARGET]",
-         "return frame[FEATURES[:3]], frame[TARGET]")
+    edit(
+        quickstart / "features.py",
+        "return frame[FEATURES], frame[TARGET]",
+        "return frame[FEATURES[:3]], frame[TARGET]",
+    )
     assert executed(run_json(quickstart)) == {"train_model", "evaluate"}
 
 
