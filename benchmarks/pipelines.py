@@ -192,7 +192,9 @@ def _no_op(ctx: Context, report: Report, rounds: int) -> None:
     shutil.copytree(
         REPO_ROOT / "examples" / "quickstart",
         work,
-        ignore=shutil.ignore_patterns("demo.sh", "repro.lock", "__pycache__"),
+        ignore=shutil.ignore_patterns(
+            "demo.sh", "repro.lock", "__pycache__", "cache", "runs", "steps", "tmp", "outputs"
+        ),
     )
     run_command(["git", "init", "-q", "-b", "main"], cwd=work)
     run_command(["git", *GIT_IDENTITY, "add", "-A"], cwd=work)

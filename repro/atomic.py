@@ -4,7 +4,7 @@ same folder, renamed over the target."""
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 
 __all__ = ["write_atomic"]
 
@@ -12,9 +12,11 @@ __all__ = ["write_atomic"]
 def write_atomic(path: str, data: bytes, *, fsync: bool = False) -> None:
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    # Not mkstemp: its files are 0600; this one gets the umask's mode, as
+    # any file the user writes (repro.lock is committed and shared).
+    tmp = os.path.join(folder, f".tmp-{secrets.token_hex(8)}")
     try:
-        with os.fdopen(fd, "wb") as file:
+        with open(tmp, "xb") as file:
             file.write(data)
             if fsync:
                 file.flush()

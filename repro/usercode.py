@@ -20,6 +20,7 @@ __all__ = [
     "forget_project_modules",
     "import_user_module",
     "module_name_for",
+    "project_module_files",
 ]
 
 
@@ -84,6 +85,20 @@ def forget_project_modules(root: str) -> None:
         file = getattr(module, "__file__", None)
         if file and _inside(file, root) and not _is_installed(file):
             del sys.modules[name]
+
+
+def project_module_files(root: str) -> list[str]:
+    """The files of every module loaded from ``root`` (the project's own
+    code, as imported so far), relative to it."""
+    root = os.path.abspath(root)
+    files = {
+        os.path.relpath(os.path.abspath(file), root)
+        for module in list(sys.modules.values())
+        if (file := getattr(module, "__file__", None))
+        and _inside(file, root)
+        and not _is_installed(file)
+    }
+    return sorted(path.replace(os.sep, "/") for path in files)
 
 
 def _is_installed(file: str) -> bool:

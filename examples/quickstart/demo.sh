@@ -8,7 +8,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cp -r "$here/." "$work/"
-rm -f "$work/demo.sh"
+# Only what the example ships: not the state of an earlier `repro run` in it.
+rm -rf "$work/demo.sh" "$work/repro.lock" "$work/outputs" "$work"/.repro/{cache,runs,steps,tmp}
 cd "$work"
 git init -q -b main .
 git add -A

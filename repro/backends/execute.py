@@ -39,8 +39,9 @@ def execute_step(
     run: RunSpec, step: StepSpec, inputs: Mapping[str, Mapping[str, Any]], ctx: ExecutionContext
 ) -> StepResult:
     """Run ``step``; ``inputs`` maps each output-argument to the artifact
-    (as a dict) it receives. Failures of the step's own code are returned
-    as a failed result, not raised."""
+    (as a dict) it receives. Whatever goes wrong with the step (its import,
+    its inputs, its code, even a ``sys.exit``) comes back as a failed
+    result, never raised: the run records it and keeps the other steps."""
     started = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
     clock = time.perf_counter()
     result = StepResult(step.name, "executed", started=started)
@@ -51,6 +52,8 @@ def execute_step(
             result.outputs, result.metrics = _run_python(run, step, inputs, ctx)
     except _StepFailedError as failed:
         result.status, result.error = "failed", failed.reason
+    except ReproError as exc:  # the step's module failed to import, an input to load
+        result.status, result.error = "failed", str(exc)
     result.duration = time.perf_counter() - clock
     return result
 
@@ -96,7 +99,7 @@ def _run_python(
     with step_context(step.name) as context:
         try:
             value = func(**kwargs)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # the step's own code: anything it raises
             raise _StepFailedError(_describe(exc)) from exc
     return _dump_all(run, step, _split(step, value), ctx), dict(context.metrics)
 
@@ -145,7 +148,7 @@ def _dump_all(
 def _run_shell(run: RunSpec, step: StepSpec, ctx: ExecutionContext) -> dict[str, dict[str, Any]]:
     assert step.command is not None
     for out in step.outputs:
-        _remove(os.path.join(ctx.root, out))
+        _set_aside(os.path.join(ctx.root, out), run, ctx)
     done = subprocess.run(step.command, shell=True, cwd=ctx.root, check=False)
     if done.returncode != 0:
         # Not the command itself: it may hold a secret parameter.
@@ -157,12 +160,19 @@ def _run_shell(run: RunSpec, step: StepSpec, ctx: ExecutionContext) -> dict[str,
     return _dump_all(run, step, outputs, ctx)
 
 
-def _remove(path: str) -> None:
-    """Stale outs are removed first, so a command that silently fails to
-    write one cannot pass off the old file as its output."""
+def _set_aside(path: str, run: RunSpec, ctx: ExecutionContext) -> None:
+    """Stale outs are removed first, so that a command that silently fails
+    to write one cannot pass off the old file as its output; their content
+    is stored first, so that nothing is lost (`repro checkout` gets it back)."""
     import shutil
 
+    from repro.snapshot import snapshot
+
+    if not os.path.lexists(path):
+        return
+    if os.path.exists(path):
+        snapshot(path, algorithm=run.algorithm, store=ctx.store)
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path)
-    elif os.path.lexists(path):
+    else:
         os.unlink(path)

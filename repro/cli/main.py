@@ -12,6 +12,7 @@ import typer
 
 from repro import __version__
 from repro.cli import output
+from repro.cli.pipeline_commands import JsonOption
 from repro.cli.pipeline_commands import register as register_pipeline_commands
 
 app = typer.Typer(
@@ -27,8 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 def _version(value: bool) -> None:
@@ -130,7 +129,11 @@ def checkout(
 
     For a run: restore the data it read and write its outputs to
     DEST/STEP/OUTPUT (default outputs/RUN)."""
-    if dest is None or _names_a_run(tree):
+    if dest is None and not _names_a_run(tree):
+        raise typer.BadParameter(
+            "give the folder to check the tree out to (or a run id)", param_hint="DEST"
+        )
+    if _names_a_run(tree):
         from repro.cli.run_queries import checkout_run
 
         done = checkout_run(tree, dest, force=force)
@@ -141,8 +144,7 @@ def checkout(
             output.say(f"data    {path}")
         output.say(f"outputs of run {done['run']} in {done['folder']} ({len(done['outputs'])})")
         return
-    if dest is None:
-        raise typer.BadParameter("give the folder to check the tree out to", param_hint="DEST")
+    assert dest is not None
     from repro.cli.commands import checkout_tree
 
     result = checkout_tree(tree, dest, force=force, link_types=link)

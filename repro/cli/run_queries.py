@@ -105,10 +105,11 @@ def replay_and_verify(
     keep: bool,
     on_event: Callable[[Any], None],
 ) -> Any:
+    from repro.cli.usecases import default_jobs
     from repro.runner.replay import replay_run
 
     project = find_project()
-    jobs = jobs or len(os.sched_getaffinity(0))
+    jobs = jobs or default_jobs(project)
     return replay_run(project, run, params=params, jobs=jobs, keep=keep, on_event=on_event)
 
 
@@ -134,13 +135,16 @@ def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
         raise UnknownRunError(run) from None
     if step not in spec.steps:
         raise UnknownStepError(run, step, list(spec.steps))
+    _refuse_masked(run, spec.steps[step])
     inputs = _inputs(index, run, spec.steps[step].args, inputs_file)
     import shutil
     import tempfile
 
     scratch = tempfile.mkdtemp(prefix=f"repro-{run}-{step}-")
     try:
-        context = ExecutionContext(project.root, project.store(), scratch)
+        store = project.store()
+        spec = _stage_remote_data(spec, store, scratch)
+        context = ExecutionContext(project.root, store, scratch)
         return execute_step(spec, spec.steps[step], inputs, context)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -162,7 +166,10 @@ def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None)
     if os.path.exists(journal):
         with open(journal, encoding="utf-8") as file:
             for line in file:
-                event = json.loads(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by a kill
                 finished[event["step"]] = event.get("outputs", {})
     resolved = {}
     for key, arg in args.items():
@@ -175,6 +182,43 @@ def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None)
                 )
             resolved[key] = finished[upstream][name]
     return resolved
+
+
+class MaskedSpecError(ReproError):
+    def __init__(self, run: str, step: str) -> None:
+        super().__init__(
+            f"step {step!r} of run {run} has a secret parameter, masked in the stored spec; "
+            "run it with `repro run` (secrets are never written to disk)"
+        )
+
+
+def _refuse_masked(run: str, step: Any) -> None:
+    from repro.lineage.redact import REDACTED
+
+    values = [arg.get("value") for arg in step.args.values()]
+    if REDACTED in values or (step.command is not None and REDACTED in step.command):
+        raise MaskedSpecError(run, step.name)
+
+
+def _stage_remote_data(spec: Any, store: Any, scratch: str) -> Any:
+    """URL datasets of the run, copied from the store (the run's own copy
+    went with its scratch folder)."""
+    from dataclasses import replace
+
+    from repro.runner.datasets import write_tree_files
+    from repro.store import read_tree
+
+    datasets = {}
+    for uri, entry in spec.datasets.items():
+        if "://" in uri and not uri.startswith("file://"):
+            path = os.path.join(scratch, "data", entry["oid"])
+            write_tree_files(store, entry["oid"], path)
+            entries = read_tree(store, entry["oid"]).entries
+            if len(entries) == 1 and not uri.endswith("/"):
+                path = os.path.join(path, entries[0].path)
+            entry = {**entry, "path": path}
+        datasets[uri] = entry
+    return replace(spec, datasets=datasets)
 
 
 def json_schema(which: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@ wiring in ``repro.cli.pipeline_commands`` only parses and renders."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,7 +92,7 @@ def _run(
 ) -> RunReport:
     from repro.runner.run import RunOptions, run_target
 
-    options = RunOptions(params=params, jobs=jobs or _default_jobs(project), use_cache=use_cache)
+    options = RunOptions(params=params, jobs=jobs or default_jobs(project), use_cache=use_cache)
     outcome = run_target(project, target, options, on_event)
     return _report(outcome.record, target.text)
 
@@ -112,8 +111,10 @@ def _report(record: Any, target: str) -> RunReport:
     return RunReport(record.pipeline, target, record.id, record.status, steps)
 
 
-def _default_jobs(project: Project) -> int:
-    return project.config.core.jobs or len(os.sched_getaffinity(0))
+def default_jobs(project: Project) -> int:
+    from repro.snapshot.build import default_jobs as cores
+
+    return project.config.core.jobs or cores()
 
 
 def _frozen(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport:

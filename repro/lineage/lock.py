@@ -11,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from repro.atomic import write_atomic
 from repro.errors import ReproError
-from repro.lineage.records import EnvironmentRecord, Fingerprints, InputSnapshot, ModelVersion
+from repro.lineage.records import (
+    EnvironmentRecord,
+    Fingerprints,
+    InputSnapshot,
+    ModelVersion,
+    StepKind,
+)
 
 __all__ = [
     "LOCK_FILE",
@@ -57,6 +63,8 @@ class _Locked(BaseModel):
 
 
 class LockedStep(_Locked):
+    kind: StepKind = "python"
+    cache: bool = True  # False: the step always executes, so a run is never a no-op
     cache_key: str
     fingerprints: Fingerprints
     outputs: dict[str, str]  # output name -> object id

@@ -81,6 +81,7 @@ class Fingerprints(_Record):
 class StepRecord(_Record):
     position: int  # in definition order: canonical JSON sorts the steps by name
     kind: StepKind
+    cache: bool = True
     status: StepStatus
     cache_key: str | None
     fingerprints: Fingerprints | None

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["REDACTED", "is_secret_name", "redact_params", "redact_url", "redact_value"]
+__all__ = ["REDACTED", "is_secret_name", "redact_params", "redact_url", "redact_value", "scrub"]
 
 REDACTED = "***redacted***"
 
@@ -68,6 +69,17 @@ def redact_value(name: str, value: Any) -> Any:
     if isinstance(value, list):
         return [redact_value(name, v) for v in value]
     return value
+
+
+def scrub(text: str | None, secrets: Iterable[str]) -> str | None:
+    """``text`` (an error message, say) with every secret value masked and
+    URLs without their password."""
+    if text is None:
+        return None
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:  # shorter values would mask ordinary words
+            text = text.replace(secret, REDACTED)
+    return redact_url(text)
 
 
 def redact_params(params: dict[str, Any]) -> dict[str, Any]:

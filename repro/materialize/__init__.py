@@ -67,6 +67,7 @@ _MODULES = {
         "UntrustedTypesError",
     ),
     "repro.materialize.registry": (
+        "BACKEND_MODULES",
         "Registry",
         "builtin_materializers",
         "default_registry",
@@ -80,6 +81,7 @@ _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 __getattr__ = lazy_exports(globals(), _LAZY)
 
 __all__ = [
+    "BACKEND_MODULES",
     "Artifact",
     "ArtifactLoadError",
     "BytesMaterializer",

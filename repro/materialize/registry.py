@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from repro.store import ObjectStore
 
 __all__ = [
+    "BACKEND_MODULES",
     "Registry",
     "builtin_materializers",
     "default_registry",
@@ -41,6 +42,12 @@ __all__ = [
 
 _DEFAULT_OPTIONS = MaterializeOptions()
 M = TypeVar("M", bound=Materializer | type[Materializer])
+
+
+# The libraries whose versions decide the built-in materializers' bytes
+# (Parquet files name their writer, skops files the library versions): a
+# step's environment covers them, whatever the step imports itself.
+BACKEND_MODULES = ("numpy", "pandas", "pyarrow", "sklearn", "skops")
 
 
 def builtin_materializers() -> list[Materializer]:

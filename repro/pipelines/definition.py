@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
-from repro.errors import UsageError
+from repro.errors import ReproError, UsageError
 from repro.hashing import canonical_dumps
 from repro.pipelines.data import Dataset, Model
 from repro.pipelines.graph import Graph, building
@@ -17,9 +17,30 @@ __all__ = [
     "InvalidParameterError",
     "MissingParameterError",
     "Pipeline",
+    "PipelineDefinitionError",
     "UnknownParameterError",
     "pipeline",
 ]
+
+
+class PipelineDefinitionError(UsageError):
+    def __init__(self, pipeline: str, error: BaseException) -> None:
+        import os
+        import traceback
+
+        self.pipeline = pipeline
+        # The user's place, not ours: the last frame outside repro.
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if not frame.filename.startswith(package + os.sep)
+        ]
+        last = frames[-1] if frames else None
+        where = f" ({os.path.basename(last.filename)}, line {last.lineno})" if last else ""
+        super().__init__(
+            f"defining pipeline {pipeline!r} failed: {type(error).__name__}: {error}{where}"
+        )
 
 
 class UnknownParameterError(UsageError, KeyError):
@@ -56,12 +77,10 @@ class Pipeline:
         *,
         name: str | None = None,
         model: Model | None = None,
-        image: str | None = None,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
         self.model = model
-        self.image = image
         self.signature = inspect.signature(func)
         functools.update_wrapper(self, func)
 
@@ -69,10 +88,7 @@ class Pipeline:
         return f"<pipeline {self.name}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise UsageError(
-            f"pipeline {self.name!r} is run by repro: `repro run FILE.py:{self.name}` "
-            "or repro.run(pipeline)"
-        )
+        raise UsageError(f"pipeline {self.name!r} is run by repro: `repro run FILE.py:{self.name}`")
 
     def resolve_params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults overlaid with ``overrides``; a string given for a Dataset
@@ -103,8 +119,15 @@ class Pipeline:
         return value
 
     def build(self, params: Mapping[str, Any]) -> Graph:
+        """The DAG of one run. An error in the pipeline's own body is the
+        user's to fix: it is reported with its place, as one line."""
         with building() as builder:
-            self.func(**params)
+            try:
+                self.func(**params)
+            except ReproError:
+                raise
+            except Exception as exc:
+                raise PipelineDefinitionError(self.name, exc) from exc
         return builder.graph
 
 
@@ -112,7 +135,7 @@ class Pipeline:
 def pipeline(func: Callable[..., Any], /) -> Pipeline: ...
 @overload
 def pipeline(
-    *, name: str | None = None, model: Model | None = None, image: str | None = None
+    *, name: str | None = None, model: Model | None = None
 ) -> Callable[[Callable[..., Any]], Pipeline]: ...
 def pipeline(
     func: Callable[..., Any] | None = None,
@@ -120,12 +143,11 @@ def pipeline(
     *,
     name: str | None = None,
     model: Model | None = None,
-    image: str | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
     """Declare a pipeline, with or without arguments."""
 
     def wrap(function: Callable[..., Any]) -> Pipeline:
-        return Pipeline(function, name=name, model=model, image=image)
+        return Pipeline(function, name=name, model=model)
 
     return wrap(func) if func is not None else wrap
 

@@ -24,8 +24,10 @@ __all__ = [
     "Node",
     "NotInPipelineError",
     "OutputRef",
+    "PlaceholderMisuseError",
     "StepOutput",
     "StepOutputs",
+    "UnknownOutputError",
     "active_builder",
     "building",
 ]
@@ -36,6 +38,23 @@ class InvalidStepArgumentError(UsageError, TypeError):
         self.step = step
         self.argument = argument
         super().__init__(f"step {step!r}, argument {argument!r}: {reason}")
+
+
+class PlaceholderMisuseError(UsageError, TypeError):
+    """A step's output used as a value while the pipeline is defined."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+
+
+class UnknownOutputError(UsageError, KeyError):
+    def __init__(self, step: str, name: str, names: tuple[str, ...]) -> None:
+        self.step = step
+        self.name = name
+        super().__init__(f"step {step!r} has no output {name!r} (it has {', '.join(names)})")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class NotInPipelineError(UsageError):
@@ -70,13 +89,13 @@ class StepOutput:
     output: str
 
     def __iter__(self) -> Iterator[Any]:
-        raise TypeError(
+        raise PlaceholderMisuseError(
             f"step {self.step!r} has one output; declare several with "
             "@step(outputs=(...)) or a tuple return annotation to unpack it"
         )
 
     def __bool__(self) -> bool:
-        raise TypeError(
+        raise PlaceholderMisuseError(
             f"the output of step {self.step!r} is not known while the pipeline is "
             "defined; branch inside a step instead"
         )
@@ -91,7 +110,7 @@ class StepOutputs(Mapping[str, StepOutput]):
 
     def __getitem__(self, name: str) -> StepOutput:
         if name not in self.names:
-            raise KeyError(f"step {self.step!r} has no output {name!r} (it has {self.names})")
+            raise UnknownOutputError(self.step, name, self.names)
         return StepOutput(self.step, name)
 
     def __iter__(self) -> Iterator[str]:

@@ -202,10 +202,20 @@ def _dep_arg(builder: Any, step_name: str, index: int, dep: object) -> Arg:
     return arg
 
 
+_PROTECTED = frozenset({".", "", ".git", ".repro"})
+
+
 def _relative(step_name: str, path: str) -> str:
-    clean = path.strip().rstrip("/")
-    if not clean or clean.startswith("/") or ".." in clean.split("/"):
+    """A project-relative path; never the project itself nor anything in
+    .git or .repro (shell outs are deleted before their step runs)."""
+    parts = [part for part in path.strip().split("/") if part not in ("", ".")]
+    clean = "/".join(parts)
+    if path.strip().startswith("/") or ".." in parts:
         raise InvalidStepArgumentError(
             step_name, path, "paths must be relative, inside the project"
         )
-    return clean.removeprefix("./")
+    if not parts or parts[0] in _PROTECTED:
+        raise InvalidStepArgumentError(
+            step_name, path, "not the project folder itself, nor anything in .git or .repro"
+        )
+    return clean

@@ -18,6 +18,7 @@ __all__ = [
     "Prepared",
     "restore_dataset",
     "snapshot_dataset",
+    "stage_snapshot",
 ]
 
 
@@ -54,13 +55,26 @@ def snapshot_dataset(
         if len(found.tree) == 1 and not dataset.uri.endswith("/"):
             path = os.path.join(path, found.tree.entries[0].path)
     else:
-        local = os.path.join(root, dataset.uri.removeprefix("file://"))
+        path = dataset.uri.removeprefix("file://")
+        local = os.path.join(root, path)
         if not os.path.exists(local):
             raise DatasetMissingError(dataset.uri, root)
         found = snapshot(local, algorithm=algorithm, store=store, stat_cache=stat_cache)
-        path = dataset.uri
     record = InputSnapshot(uri=dataset.uri, oid=found.oid, files=found.files, bytes=found.bytes)
     return Prepared(record, path)
+
+
+def stage_snapshot(store: ObjectStore, snapshot: InputSnapshot, staging: str) -> Prepared:
+    """A recorded snapshot of a URL dataset, copied from the store into the
+    run's scratch folder: a replay reads what the original run read."""
+    from repro.store import read_tree
+
+    path = os.path.join(staging, snapshot.oid)
+    write_tree_files(store, snapshot.oid, path)
+    entries = read_tree(store, snapshot.oid).entries
+    if len(entries) == 1 and not snapshot.uri.endswith("/"):
+        path = os.path.join(path, entries[0].path)
+    return Prepared(snapshot, path)
 
 
 def write_tree_files(store: ObjectStore, oid: str, dest: str) -> None:

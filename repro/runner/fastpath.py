@@ -34,6 +34,7 @@ def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -
         return None
     algorithm = project.config.core.hash
     checks = (
+        _steps_hold(project, entry.get("steps"), algorithm),
         _params_hold(entry, overrides),
         _files_hold(project.root, entry.get("code_files"), algorithm),
         _environment_holds(project.root, entry.get("environment"), algorithm),
@@ -58,10 +59,14 @@ def _entry(project: Project, target: Target) -> dict[str, Any] | None:
     pipelines = doc.get("pipelines")
     if not isinstance(pipelines, dict):
         return None
-    for name, entry in pipelines.items():
-        if isinstance(entry, dict) and _same_target(entry.get("target"), target):
-            return {**entry, "pipeline_name": name}
-    return None
+    matches = [
+        {**entry, "pipeline_name": name}
+        for name, entry in pipelines.items()
+        if isinstance(entry, dict) and _same_target(entry.get("target"), target)
+    ]
+    # `repro run FILE.py` of a file with several locked pipelines: the slow
+    # path says which one is meant.
+    return matches[0] if len(matches) == 1 else None
 
 
 def _same_target(recorded: object, target: Target) -> bool:
@@ -76,6 +81,34 @@ def _record_path(project: Project, run: object) -> str:
     if not isinstance(run, str) or not run.isalnum():
         return ""
     return os.path.join(project.repro_dir, "runs", f"{run}.json")
+
+
+def _steps_hold(project: Project, steps: object, algorithm: str) -> bool:
+    """No step that always executes, and every shell out still in the work
+    tree as the run left it (a cached shell step would restore it)."""
+    if not isinstance(steps, dict) or not steps:
+        return False
+    for step in steps.values():
+        if not isinstance(step, dict) or not step.get("cache", True):
+            return False
+        if step.get("kind") == "shell" and not _outs_hold(project, step.get("outputs"), algorithm):
+            return False
+    return True
+
+
+def _outs_hold(project: Project, outputs: object, algorithm: str) -> bool:
+    from repro.snapshot import snapshot
+
+    if not isinstance(outputs, dict):
+        return False
+    stat_cache = project.stat_cache()
+    for out, oid in outputs.items():
+        path = os.path.join(project.root, out)
+        if not os.path.exists(path):
+            return False
+        if snapshot(path, algorithm=algorithm, stat_cache=stat_cache).oid != oid:
+            return False
+    return True
 
 
 def _params_hold(entry: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool:

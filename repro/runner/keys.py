@@ -12,10 +12,10 @@ from typing import Any
 from repro.hashing import canonical_dumps, get_algorithm
 from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import EnvironmentRecord, Fingerprints
-from repro.lineage.redact import redact_params
+from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
 
-__all__ = ["StepKey", "environment_record", "explain", "step_key"]
+__all__ = ["StepCode", "StepKey", "code_of", "environment_record", "explain", "step_key"]
 
 KEY_VERSION = 1
 
@@ -56,33 +56,48 @@ def _environment(root: str, modules: tuple[str, ...], algorithm: str) -> Environ
     )
 
 
-def _code(node: Node, root: str, algorithm: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+@dataclass(frozen=True)
+class StepCode:
+    oid: str
+    files: dict[str, str]  # project files read, with their digests
+    modules: tuple[str, ...]  # third-party top-level modules reached
+
+
+def code_of(node: Node, root: str, algorithm: str) -> StepCode:
     if node.kind == "shell":
         # The template, not the filled-in command: a parameter change is
         # reported as such, not as a code change.
-        return _digest(algorithm, {"shell": node.template or node.command}), {}, ()
+        return StepCode(_digest(algorithm, {"shell": node.template or node.command}), {}, ())
     from repro.pipelines.fingerprint import code_fingerprint
 
     assert node.func is not None
     found = code_fingerprint(node.func, root, algorithm=algorithm)
-    return found.oid, dict(found.files), tuple(found.modules)
+    return StepCode(found.oid, dict(found.files), tuple(found.modules))
 
 
-def step_key(node: Node, inputs: Mapping[str, str], root: str, algorithm: str) -> StepKey:
-    """``inputs`` maps each output or dataset argument to its object id."""
-    code, files, modules = _code(node, root, algorithm)
+def step_key(
+    node: Node, inputs: Mapping[str, str], root: str, algorithm: str, code: StepCode | None = None
+) -> StepKey:
+    """``inputs`` maps each output or dataset argument to its object id;
+    ``code`` is the step's code as fingerprinted when the run started."""
+    step_code = code or code_of(node, root, algorithm)
+    modules = step_code.modules
+    if node.kind == "python":
+        from repro.materialize import BACKEND_MODULES
+
+        modules = tuple(sorted({*modules, *BACKEND_MODULES}))
     env = environment_record(root, modules, algorithm)
     params = {k: a.value for k, a in node.args.items() if isinstance(a, Literal)}
     # The key covers the real values; the record keeps them masked.
     prints = Fingerprints(
-        code=code, environment=env.oid, inputs=dict(inputs), params=redact_params(params)
+        code=step_code.oid, environment=env.oid, inputs=dict(inputs), params=redact_params(params)
     )
     key = _digest(
         algorithm,
         {
             "v": KEY_VERSION,
             "kind": node.kind,
-            "code": code,
+            "code": step_code.oid,
             "environment": env.oid,
             "inputs": dict(inputs),
             "params": params,
@@ -91,7 +106,7 @@ def step_key(node: Node, inputs: Mapping[str, str], root: str, algorithm: str) -
             "image": node.image,
         },
     )
-    return StepKey(key, prints, files, modules, env)
+    return StepKey(key, prints, step_code.files, modules, env)
 
 
 def explain(
@@ -108,6 +123,8 @@ def explain(
     reasons += _environment_reasons(key.environment, locked.environment, entry)
     reasons += _input_reasons(key.fingerprints, entry, sources)
     reasons += _param_reasons(key.fingerprints, entry)
+    if not reasons and REDACTED in key.fingerprints.params.values():
+        return ["a masked (secret) parameter changed"]
     return reasons or ["the step's definition changed (outputs or image)"]
 
 

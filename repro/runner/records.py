@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from repro.backends.spec import StepSpec
+from repro.backends.spec import RunSpec, StepSpec
 from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import (
     ArtifactRecord,
@@ -18,18 +19,20 @@ from repro.lineage.records import (
     StepRecord,
     StepStatus,
 )
-from repro.lineage.redact import redact_params, redact_url
+from repro.lineage.redact import is_secret_name, redact_params, redact_url, redact_value
 from repro.pipelines.data import Model
-from repro.pipelines.graph import DatasetRef, Literal, Node, OutputRef
+from repro.pipelines.graph import DatasetRef, Graph, Literal, Node, OutputRef
 from repro.runner.keys import StepKey
 
 __all__ = [
     "MODEL_MATERIALIZERS",
     "file_digest",
     "lock_entry",
+    "masked_spec",
     "model_versions",
     "redacted",
     "restore_outs",
+    "secret_values",
     "shown_command",
     "step_record",
     "step_spec",
@@ -75,6 +78,8 @@ def lock_entry(
         code_files=dict(sorted(code_files.items())),
         steps={
             name: LockedStep(
+                kind=step.kind,
+                cache=step.cache,
                 cache_key=step.cache_key,
                 fingerprints=step.fingerprints,
                 outputs={o: a.oid for o, a in step.outputs.items()},
@@ -122,6 +127,40 @@ def step_spec(node: Node) -> StepSpec:
     )
 
 
+def secret_values(graph: Graph) -> set[str]:
+    """The values of parameters named like secrets, to mask wherever they
+    might be echoed (error messages)."""
+    return {
+        str(arg.value)
+        for node in graph.nodes.values()
+        for name, arg in node.args.items()
+        if isinstance(arg, Literal) and is_secret_name(name) and arg.value is not None
+    }
+
+
+def masked_spec(spec: RunSpec, graph: Graph) -> RunSpec:
+    """The spec as written to disk: secret parameters masked, URLs without
+    their password."""
+    steps = {
+        name: replace(
+            step,
+            args={key: _masked_arg(key, arg) for key, arg in step.args.items()},
+            command=shown_command(graph.nodes[name]),
+        )
+        for name, step in spec.steps.items()
+    }
+    datasets = {redact_url(uri): entry for uri, entry in spec.datasets.items()}
+    return replace(spec, steps=steps, datasets=datasets)
+
+
+def _masked_arg(key: str, arg: dict[str, Any]) -> dict[str, Any]:
+    if "value" in arg:
+        return {"value": redact_value(key, arg["value"])}
+    if "dataset" in arg:
+        return {"dataset": redact_url(arg["dataset"])}
+    return arg
+
+
 def shown_command(node: Node) -> str | None:
     """The command as a record may show it: parameters named like secrets
     masked, URLs without their password."""
@@ -150,6 +189,7 @@ def step_record(
     return StepRecord(
         position=position,
         kind=node.kind,
+        cache=node.cache,
         status=status,
         cache_key=key.cache_key,
         fingerprints=key.fingerprints,

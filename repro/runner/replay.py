@@ -78,6 +78,7 @@ def replay_run(
         file, _, attr = original.target.partition(":")
         options = RunOptions(
             params=replay_params,
+            pinned_inputs=original.inputs,
             jobs=jobs,
             use_cache=False,
             update_lock=False,

@@ -13,29 +13,33 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from repro.atomic import write_atomic
 from repro.backends.spec import RunSpec, StepResult
 from repro.errors import ReproError
 from repro.lineage.lock import LockFile
 from repro.lineage.records import (
     GitRecord,
+    InputSnapshot,
     ModelVersion,
     RunRecord,
     RunStatus,
     StepRecord,
 )
-from repro.lineage.redact import redact_params, redact_url
+from repro.lineage.redact import redact_params, redact_url, scrub
 from repro.lineage.runs import RunIndex, new_run_id
 from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
-from repro.runner.datasets import Prepared, snapshot_dataset
-from repro.runner.keys import StepKey, explain, step_key
+from repro.runner.datasets import Prepared, snapshot_dataset, stage_snapshot
+from repro.runner.keys import StepKey, code_of, explain, step_key
 from repro.runner.lockfile import load_lock, save_lock
 from repro.runner.records import (
     file_digest,
     lock_entry,
+    masked_spec,
     model_versions,
     redacted,
     restore_outs,
+    secret_values,
     shown_command,
     step_record,
     step_spec,
@@ -74,6 +78,8 @@ class RunOptions:
     backend: str = "local"
     update_lock: bool = True
     replay_of: str | None = None
+    # A replay reads URL datasets from the recorded snapshots, not the source.
+    pinned_inputs: Mapping[str, InputSnapshot] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,7 +108,7 @@ def run_target(
     """Run one pipeline. ``work_root`` is where code and data are read (a
     replay worktree; the project root by default)."""
     root = work_root or project.root
-    pipeline = load_pipeline(root, target)
+    pipeline = load_pipeline(root, target, also_forget=project.root if work_root else None)
     params = pipeline.resolve_params(options.params)
     graph = pipeline.build(params)
     session = _Session(project, root, target, pipeline, graph, params, options, on_event)
@@ -153,7 +159,13 @@ class _Session:
         self.records: dict[str, StepRecord] = {}
         self.outputs: dict[str, dict[str, dict[str, Any]]] = {}
         self.events: list[StepEvent] = []
-        self.code_files: dict[str, str] = {}
+        # Every step's code is fingerprinted now, before any step runs: the
+        # code that runs is the code imported now, whatever is edited later.
+        self.code = {
+            name: code_of(node, root, self.algorithm) for name, node in graph.nodes.items()
+        }
+        self.code_files = _pipeline_files(root, self.algorithm)
+        self.secrets = secret_values(graph)
         self.modules: set[str] = set()
         self.failed: str | None = None
         self.positions = {name: index for index, name in enumerate(graph.nodes)}
@@ -177,17 +189,18 @@ class _Session:
 
     def _datasets(self) -> dict[str, Prepared]:
         stat_cache = self.project.stat_cache()
-        return {
-            uri: snapshot_dataset(
-                self.root,
-                dataset,
-                self.algorithm,
-                self.store,
-                stat_cache,
-                os.path.join(self.scratch, "data"),
-            )
-            for uri, dataset in self.graph.datasets.items()
-        }
+        staging = os.path.join(self.scratch, "data")
+        pinned = self.options.pinned_inputs
+        prepared = {}
+        for uri, dataset in self.graph.datasets.items():
+            recorded = pinned.get(redact_url(uri))
+            if dataset.is_remote and recorded is not None:
+                prepared[uri] = stage_snapshot(self.store, recorded, staging)
+            else:
+                prepared[uri] = snapshot_dataset(
+                    self.root, dataset, self.algorithm, self.store, stat_cache, staging
+                )
+        return prepared
 
     def _spec(self, prepared: Mapping[str, Prepared]) -> RunSpec:
         steps = {name: step_spec(node) for name, node in self.graph.nodes.items()}
@@ -200,9 +213,11 @@ class _Session:
             datasets,
             steps,
         )
-        os.makedirs(self.index.folder, exist_ok=True)
-        with open(os.path.join(self.index.folder, f"{self.run_id}.spec"), "w") as file:
-            file.write(spec.to_json())
+        # The copy on disk (for `repro step-exec`) has its secrets masked.
+        shown = masked_spec(spec, self.graph)
+        write_atomic(
+            os.path.join(self.index.folder, f"{self.run_id}.spec"), shown.to_json().encode()
+        )
         return spec
 
     def _schedule(self, spec: RunSpec, prepared: Mapping[str, Prepared]) -> None:
@@ -251,7 +266,7 @@ class _Session:
                     self._skip(name, node, why_not)
                     continue
                 inputs, oids, sources = self._inputs(node, prepared)
-                key = step_key(node, oids, self.root, self.algorithm)
+                key = step_key(node, oids, self.root, self.algorithm, self.code[name])
                 self.code_files.update(key.code_files)
                 self.modules.update(key.modules)
                 reasons = explain(name, node, key, self.locked, sources)
@@ -312,10 +327,12 @@ class _Session:
             reason=None,
             cached_from=entry.get("run"),
         )
-        self._keep(name, record, entry["outputs"], StepEvent(name, "cached", []))
+        why = [f"unchanged since run {entry.get('run')}"]
+        self._keep(name, record, entry["outputs"], StepEvent(name, "cached", why))
 
     def _finished(self, name: str, key: StepKey, reasons: list[str], result: StepResult) -> None:
         node = self.graph.nodes[name]
+        result.error = scrub(result.error, self.secrets)
         record = step_record(
             self._position(name),
             node,
@@ -414,7 +431,18 @@ class _Session:
         self._write_lock(record, record_oid)
 
     def _write_lock(self, record: RunRecord, record_oid: str) -> None:
-        code_files = {**self.code_files, **file_digest(self.root, self.target.file, self.algorithm)}
-        entry = lock_entry(record, record_oid, code_files, self.defaults)
+        # The digests taken when the run started: the code that ran.
+        entry = lock_entry(record, record_oid, self.code_files, self.defaults)
         lock = load_lock(self.project) or LockFile()
         save_lock(self.project, lock.with_pipeline(record.pipeline, entry))
+
+
+def _pipeline_files(root: str, algorithm: str) -> dict[str, str]:
+    """Every project file imported with the pipeline definition (its
+    defaults may come from a config module): a no-op needs each unchanged."""
+    from repro.usercode import project_module_files
+
+    files: dict[str, str] = {}
+    for path in project_module_files(root):
+        files.update(file_digest(root, path, algorithm))
+    return files

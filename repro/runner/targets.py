@@ -84,7 +84,10 @@ def resolve_targets(root: str, target: str | None) -> list[Target]:
     raise UnknownTargetError(target, f"not FILE.py:PIPELINE nor a configured name ({names})")
 
 
-def load_pipeline(root: str, target: Target) -> Any:
+def load_pipeline(root: str, target: Target, also_forget: str | None = None) -> Any:
+    """Import ``target`` from ``root`` afresh. ``also_forget`` is another
+    tree whose modules must not be reused (the project, when a replay
+    imports the same module names from a worktree)."""
     from repro.usercode import (
         find_object,
         forget_project_modules,
@@ -93,6 +96,8 @@ def load_pipeline(root: str, target: Target) -> Any:
     )
 
     forget_project_modules(root)
+    if also_forget is not None:
+        forget_project_modules(also_forget)
     module = import_user_module(root, module_name_for(root, os.path.join(root, target.file)))
     if target.attr is not None:
         found = find_object(module, target.attr, "pipeline")

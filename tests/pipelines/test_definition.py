@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 import pytest
 
 from repro.errors import UsageError
-from repro.pipelines.data import Dataset, InvalidDatasetError
+from repro.pipelines.data import Dataset, InvalidDatasetError, Model
 from repro.pipelines.definition import (
     InvalidParameterError,
     MissingParameterError,
@@ -308,11 +308,11 @@ def test_non_json_override_is_an_invalid_parameter() -> None:
 
 
 def test_pipeline_decorator_with_arguments() -> None:
-    definition = pipeline(name="training", image="python:3.11")(flow_with_params)
+    definition = pipeline(name="training", model=Model("m"))(flow_with_params)
     assert isinstance(definition, Pipeline)
-    assert (definition.name, definition.image, definition.func) == (
+    assert (definition.name, definition.model, definition.func) == (
         "training",
-        "python:3.11",
+        Model("m"),
         flow_with_params,
     )
 
@@ -409,7 +409,7 @@ def test_sh_unknown_field_in_the_command_is_refused() -> None:
         build(flow)
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", "../outside", "data/../../outside", ""])
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside", "data/../../outside"])
 def test_sh_paths_outside_the_project_are_refused(path: str) -> None:
     def flow() -> None:
         sh("cat", deps=[path])
@@ -469,3 +469,31 @@ def test_invalid_datasets_are_refused(uri: str, reason: str) -> None:
 )
 def test_dataset_is_remote_for_urls_other_than_file(uri: str, remote: bool) -> None:
     assert Dataset(uri).is_remote is remote
+
+
+@pytest.mark.parametrize("out", ["", ".", "./", ".git", ".git/hooks", ".repro", "./.repro/cache"])
+def test_sh_outs_never_name_the_project_git_or_repro(out: str) -> None:
+    # Outs are deleted before their step runs.
+    def flow() -> None:
+        sh("make", outs=[out])
+
+    with pytest.raises(InvalidStepArgumentError, match="not the project folder itself"):
+        build(flow)
+
+
+def test_a_mistake_in_the_pipeline_body_names_its_line() -> None:
+    @step
+    def one() -> int:
+        return 1
+
+    def flow() -> None:
+        _first, _second = one()
+
+    with pytest.raises(UsageError, match="step 'one' has one output"):
+        build(flow)
+
+    def broken() -> None:
+        one() + undefined_name  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(UsageError, match=r"NameError.*undefined_name.*test_definition.py, line"):
+        build(broken)

@@ -76,3 +76,55 @@ def test_no_cache_executes_every_step(flow: Path) -> None:
     run_json(flow)
     doc = run_json(flow, "--no-cache")
     assert executed(doc) == {"load", "transform", "total", "describe"}
+
+
+def test_code_edited_while_a_run_is_in_flight_is_not_cached_as_the_old_code(flow: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from pipeline_testing import commit_all, dedent
+
+    (flow / "inflight.py").write_text(
+        dedent("""
+        import time
+        from pathlib import Path
+
+        from repro import pipeline, step
+
+
+        @step
+        def slow() -> int:
+            Path("slow-started").write_text("yes")
+            while not Path("go").exists():
+                time.sleep(0.05)
+            return 1
+
+
+        @step
+        def after(x: int) -> int:
+            return x + 100
+
+
+        @pipeline
+        def inflight() -> None:
+            after(slow())
+    """)
+    )
+    commit_all(flow, "inflight")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "repro", "run", "inflight.py:inflight"],
+        cwd=flow,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not (flow / "slow-started").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    edit(flow / "inflight.py", "return x + 100", "return x + 200")
+    (flow / "go").write_text("now")
+    assert process.wait(timeout=60) == 0
+    # The run executed the code it imported (x + 100); the edited code must run now.
+    doc = run_json(flow, "inflight.py:inflight")
+    assert executed(doc) == {"after"}

@@ -277,3 +277,51 @@ def test_a_damaged_run_record_is_one_line(flow: Path) -> None:
     assert "newer repro" in _one_line_error(cli(flow, "runs", "show", run))
     record.write_text("{}")
     assert "not a valid run record" in _one_line_error(cli(flow, "runs", "show", run))
+
+
+def test_a_step_calling_sys_exit_is_a_failed_step(flow: Path) -> None:
+    edit(flow / "flow.py", "    result = float(sum(values))", "    raise SystemExit(3)")
+    result = cli(flow, "run", "--json")
+    assert result.code == 1
+    steps = {s["name"]: s for s in result.json()["steps"]}
+    assert steps["total"]["status"] == "failed" and "SystemExit: 3" in steps["total"]["error"]
+    assert steps["describe"]["status"] in ("executed", "skipped")
+
+
+def test_secrets_stay_out_of_error_messages_and_the_kept_spec(flow: Path) -> None:
+    (flow / "leak.py").write_text(
+        dedent("""
+        from repro import pipeline, step
+
+
+        @step
+        def connect(url: str, api_token: str) -> int:
+            raise RuntimeError(f"cannot reach {url} with {api_token}")
+
+
+        @pipeline
+        def leak(
+            url: str = "https://bob:pw-hunter2@host.example/x",
+            api_token: str = "tok-9999-secret",
+        ) -> None:
+            connect(url, api_token)
+    """)
+    )
+    commit_all(flow, "leak")
+    result = cli(flow, "run", "leak.py:leak", "--json")
+    assert result.code == 1
+    error = result.json()["steps"][0]["error"]
+    assert "https://host.example/x" in error and "***redacted***" in error
+    for path in [*(flow / ".repro").rglob("*")]:
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"pw-hunter2" not in data and b"tok-9999-secret" not in data, path
+    spec = next((flow / ".repro" / "runs").glob("*.spec"))
+    line = _one_line_error(cli(flow, "step-exec", spec.stem, "connect"))
+    assert "secret parameter" in line
+
+
+def test_a_mistake_in_the_pipeline_body_is_one_line(flow: Path) -> None:
+    edit(flow / "flow.py", "    values = load(data)", "    values, other = load(data)")
+    line = _one_line_error(cli(flow, "run"))
+    assert "step 'load' has one output" in line

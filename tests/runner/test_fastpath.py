@@ -73,3 +73,33 @@ def test_a_hand_edited_lock_is_checked_by_the_full_path(flow: Path) -> None:
     result = cli(flow, "run", "--json")
     assert result.code == 0, result
     assert result.json()["status"] == "succeeded"
+
+
+def test_a_config_module_the_pipeline_reads_is_pinned(flow: Path) -> None:
+    (flow / "config.py").write_text("FACTOR = 3\n")
+    edit(
+        flow / "flow.py",
+        "from helpers import scale",
+        "from config import FACTOR\nfrom helpers import scale",
+    )
+    edit(flow / "flow.py", "def flow(factor: int = 3,", "def flow(factor: int = FACTOR,")
+    run_json(flow)
+    (flow / "config.py").write_text("FACTOR = 4\n")
+    assert cli(flow, "run", "--frozen").code == 1
+    assert executed(run_json(flow)) == {"transform", "total"}
+
+
+def test_a_step_that_is_never_cached_makes_every_run_execute_it(flow: Path) -> None:
+    edit(flow / "flow.py", "@step\ndef describe(", "@step(cache=False)\ndef describe(")
+    run_json(flow)
+    doc = run_json(flow)
+    assert doc["status"] == "succeeded"
+    assert executed(doc) == {"describe"}
+
+
+def test_explain_says_why_a_step_was_cached(flow: Path) -> None:
+    first = run_json(flow)["run"]
+    edit(flow / "helpers.py", "value * factor", "value * factor * 1")
+    result = cli(flow, "run", "--explain")
+    assert f"cached   load (unchanged since run {first})" not in result.out
+    assert f"load: unchanged since run {first}" in " ".join(result.out.split("  "))

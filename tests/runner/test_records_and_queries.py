@@ -148,3 +148,14 @@ def test_step_exec_reports_a_failing_step(flow: Path, tmp_path: Path) -> None:
     result = cli(flow, "step-exec", run, "total", "--result", str(out))
     assert result.code == 1
     assert "ZeroDivisionError" in json.loads(out.read_text())["error"]
+
+
+def test_checkout_of_a_tree_without_dest_is_a_usage_error(flow: Path) -> None:
+    result = cli(flow, "checkout", "0" * 32)
+    assert result.code == 2
+    assert "DEST" in result.err
+
+
+def test_the_lock_is_readable_by_everyone_like_any_committed_file(flow: Path) -> None:
+    run_json(flow)
+    assert (flow / "repro.lock").stat().st_mode & 0o777 == 0o644

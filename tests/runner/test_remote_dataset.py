@@ -79,3 +79,39 @@ def test_a_changed_object_reruns_its_reader(remote_project: Project) -> None:
     outcome = run_target(remote_project, target, RunOptions())
     statuses = {e.step: e.status for e in outcome.events}
     assert statuses == {"read": "executed", "count": "cached"}
+
+
+def test_replay_reads_the_recorded_snapshot_not_the_source(remote_project: Project) -> None:
+    from repro.runner.replay import replay_run
+
+    first = run_target(remote_project, Target("remote.py", "remote"), RunOptions())
+    fsspec.filesystem("memory").pipe("/bucket/rows.csv", b"value\n999\n")
+    outcome = replay_run(remote_project, first.record.id)
+    assert outcome.verification.verdict == "identical", outcome.verification
+
+
+def test_a_file_url_dataset_reaches_the_step_as_a_path(git_repo: Path) -> None:
+    (git_repo / "data.txt").write_text("hello")
+    (git_repo / "local.py").write_text(
+        dedent("""
+        from pathlib import Path
+
+        from repro import Dataset, pipeline, step
+
+
+        @step
+        def read(path: Path) -> str:
+            return path.read_text()
+
+
+        @pipeline
+        def local(data: Dataset = Dataset("file://data.txt")) -> None:
+            read(data)
+    """)
+    )
+    project = init_project(str(git_repo)).project
+    commit_all(git_repo, "local")
+    outcome = run_target(project, Target("local.py", "local"), RunOptions())
+    assert outcome.ok, outcome.record.steps["read"].error
+    oid = outcome.record.steps["read"].outputs["output"].oid
+    assert project.store().read(oid) == b"hello"

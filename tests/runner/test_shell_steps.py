@@ -69,3 +69,28 @@ def test_replay_of_a_shell_pipeline_is_identical(git_repo: Path) -> None:
     result = cli(root, "replay", run, "--verify")
     assert result.code == 0, result
     assert "identical" in result.out
+
+
+def test_deleted_outs_are_not_a_no_op_and_come_back(git_repo: Path) -> None:
+    root = _example(git_repo)
+    run_json(root)
+    shutil.rmtree(root / "report")
+    doc = run_json(root)
+    assert doc["status"] == "succeeded"
+    assert set(statuses(doc).values()) == {"cached"}
+    assert (root / "report" / "summary.json").exists()
+
+
+def test_an_out_edited_by_hand_is_kept_in_the_store_before_the_rerun(git_repo: Path) -> None:
+    root = _example(git_repo)
+    run_json(root)
+    (root / "build" / "counts.tsv").write_text("hand edit\n")
+    edit(root / "scripts" / "count.sh", "print NR", "print NR ")
+    run_json(root)
+    snapshot = cli(root, "snapshot", "--no-store", "--json", "build/counts.tsv")
+    assert snapshot.code == 0
+    (root / "build" / "counts.tsv").write_text("hand edit\n")
+    tree = cli(root, "snapshot", "--no-store", "--json", "build/counts.tsv").json()["tree"]
+    fsck = cli(root, "checkout", tree, str(root / "restored"))
+    assert fsck.code == 0, fsck  # the hand-edited version is in the store
+    assert (root / "restored" / "counts.tsv").read_text() == "hand edit\n"
