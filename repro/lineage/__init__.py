@@ -11,7 +11,6 @@ __all__ = [
     "RunRecord",
     "StepRecord",
     "read_lock",
-    "write_lock",
 ]
 
 __getattr__ = lazy_exports(
@@ -21,7 +20,6 @@ __getattr__ = lazy_exports(
         "LockedPipeline": "repro.lineage.lock",
         "LockedStep": "repro.lineage.lock",
         "read_lock": "repro.lineage.lock",
-        "write_lock": "repro.lineage.lock",
         "RunIndex": "repro.lineage.runs",
         "RunRecord": "repro.lineage.records",
         "StepRecord": "repro.lineage.records",

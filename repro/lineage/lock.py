@@ -4,12 +4,10 @@ so that diffs read well and merges rarely conflict."""
 
 from __future__ import annotations
 
-import os
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from repro.atomic import write_atomic
 from repro.errors import ReproError
 from repro.lineage.records import (
     EnvironmentRecord,
@@ -30,7 +28,6 @@ __all__ = [
     "dump_lock",
     "parse_lock",
     "read_lock",
-    "write_lock",
 ]
 
 LOCK_FILE = "repro.lock"
@@ -182,11 +179,3 @@ def dump_lock(lock: LockFile) -> str:
         width=1000,
     )
     return _HEADER + body
-
-
-def write_lock(path: str, lock: LockFile) -> None:
-    write_atomic(path, dump_lock(lock).encode("utf-8"))
-
-
-def lock_path(project_root: str) -> str:
-    return os.path.join(project_root, LOCK_FILE)

@@ -22,7 +22,6 @@ from repro.lineage.lock import (
     dump_lock,
     parse_lock,
     read_lock,
-    write_lock,
 )
 from repro.lineage.records import EnvironmentRecord, Fingerprints, InputSnapshot, ModelVersion
 
@@ -162,9 +161,9 @@ def test_parse_of_dump_is_the_same_lock() -> None:
 
 
 def test_write_then_read(tmp_path: Path) -> None:
-    path = str(tmp_path / "repro.lock")
-    write_lock(path, lock())
-    assert read_lock(path) == lock()
+    path = tmp_path / "repro.lock"
+    path.write_text(dump_lock(lock()))
+    assert read_lock(str(path)) == lock()
 
 
 def test_read_of_a_missing_lock_is_none(tmp_path: Path) -> None:
