@@ -201,7 +201,11 @@ def _no_op(ctx: Context, report: Report, rounds: int) -> None:
     run_command(["git", *GIT_IDENTITY, "commit", "-q", "-m", "quickstart"], cwd=work)
     note("quickstart: first run (executes every step)")
     run_command([ctx.repro, "run"], cwd=work)
-    env = {k: v for k, v in os.environ.items() if k != "REPRO_DEBUG"}
+    # As on a user's machine: bytecode cached (some shells here disable it,
+    # which costs every start-up the compilation of repro's modules).
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("REPRO_DEBUG", "PYTHONDONTWRITEBYTECODE")
+    }
 
     def command(argv: list[str]) -> object:
         def call() -> None:
@@ -212,6 +216,7 @@ def _no_op(ctx: Context, report: Report, rounds: int) -> None:
 
         return call
 
+    command([ctx.repro, "run"])()  # writes the bytecode caches
     note(f"no-op repro run: {rounds} interleaved rounds")
     seconds = interleaved(
         rounds,
