@@ -123,16 +123,13 @@ def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
     or from the finished upstream steps in the run's journal."""
     from repro.backends.execute import ExecutionContext, execute_step
     from repro.backends.spec import RunSpec
-    from repro.lineage.runs import RunIndex, UnknownRunError
+    from repro.lineage.runs import RunIndex
 
     project = find_project()
     index = RunIndex(project.repro_dir)
-    spec_path = os.path.join(index.folder, f"{run}.spec")
-    try:
-        with open(spec_path, encoding="utf-8") as file:
-            spec = RunSpec.from_json(file.read())
-    except FileNotFoundError:
-        raise UnknownRunError(run) from None
+    run = _planned_run(index.folder, run)
+    with open(os.path.join(index.folder, f"{run}.spec"), encoding="utf-8") as file:
+        spec = RunSpec.from_json(file.read())
     if step not in spec.steps:
         raise UnknownStepError(run, step, list(spec.steps))
     _refuse_masked(run, spec.steps[step])
@@ -148,6 +145,22 @@ def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
         return execute_step(spec, spec.steps[step], inputs, context)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _planned_run(folder: str, prefix: str) -> str:
+    """The run whose spec ``prefix`` names (a spec is kept while a run is in
+    flight and after one that did not succeed)."""
+    from repro.lineage.runs import AmbiguousRunError, UnknownRunError, is_run_id_prefix
+
+    if not is_run_id_prefix(prefix):
+        raise UnknownRunError(prefix)
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    matches = sorted(n[:-5] for n in names if n.endswith(".spec") and n.startswith(prefix))
+    if not matches:
+        raise UnknownRunError(prefix)
+    if len(matches) > 1 and prefix not in matches:
+        raise AmbiguousRunError(prefix, matches)
+    return prefix if prefix in matches else matches[0]
 
 
 def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None) -> dict[str, Any]:

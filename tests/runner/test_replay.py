@@ -131,3 +131,20 @@ def test_the_worktree_is_removed_by_default(flow: Path) -> None:
     run = run_json(flow)["run"]
     _replay(flow, run)
     assert len(git(flow, "worktree", "list").strip().splitlines()) == 1
+
+
+def test_an_in_process_replay_imports_the_recorded_helpers(flow: Path) -> None:
+    from repro.project import Project
+    from repro.runner.replay import replay_run
+    from repro.runner.run import RunOptions, run_target
+    from repro.runner.targets import Target
+
+    project = Project(str(flow))
+    first = run_target(project, Target("flow.py", "flow"), RunOptions())
+    commit_all(flow, "lock")
+    edit(flow / "helpers.py", "value * factor", "value * factor + 5")
+    later = run_target(project, Target("flow.py", "flow"), RunOptions())
+    assert later.record.steps["transform"].status == "executed"
+    commit_all(flow, "later")
+    outcome = replay_run(project, first.record.id)
+    assert outcome.verification.verdict == "identical", outcome.verification
