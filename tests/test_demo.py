@@ -1,0 +1,25 @@
+"""`make demo` from a clean clone: the quickstart runs (4 steps executed),
+runs again (4 cached) and its first run replays bit-identical."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "quickstart" / "demo.sh"
+
+
+def test_the_quickstart_demo_executes_caches_and_verifies() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REPRO_DEBUG"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run(
+        ["bash", str(DEMO)], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "succeeded (4 executed)" in out
+    assert "up to date, 4 steps cached" in out
+    assert out.count("identical  ") == 4 and ": identical" in out
+    assert "model  my_model version" in out
