@@ -129,22 +129,13 @@ def checkout(
 
     For a run: restore the data it read and write its outputs to
     DEST/STEP/OUTPUT (default outputs/RUN)."""
-    if dest is None and not _names_a_run(tree):
+    if _names_a_run(tree):
+        _checkout_run(tree, dest, force=force, as_json=as_json)
+        return
+    if dest is None:
         raise typer.BadParameter(
             "give the folder to check the tree out to (or a run id)", param_hint="DEST"
         )
-    if _names_a_run(tree):
-        from repro.cli.run_queries import checkout_run
-
-        done = checkout_run(tree, dest, force=force)
-        if as_json:
-            output.print_json(done)
-            return
-        for path in done["data"]:
-            output.say(f"data    {path}")
-        output.say(f"outputs of run {done['run']} in {done['folder']} ({len(done['outputs'])})")
-        return
-    assert dest is not None
     from repro.cli.commands import checkout_tree
 
     result = checkout_tree(tree, dest, force=force, link_types=link)
@@ -160,6 +151,22 @@ def checkout(
             }
         )
         return
+    _say_checkout(result)
+
+
+def _checkout_run(run: str, dest: str | None, *, force: bool, as_json: bool) -> None:
+    from repro.cli.run_queries import checkout_run
+
+    done = checkout_run(run, dest, force=force)
+    if as_json:
+        output.print_json(done)
+        return
+    for path in done["data"]:
+        output.say(f"data    {path}")
+    output.say(f"outputs of run {done['run']} in {done['folder']} ({len(done['outputs'])})")
+
+
+def _say_checkout(result: Any) -> None:
     for label, paths in (("A", result.added), ("M", result.modified), ("D", result.deleted)):
         for path in paths[:20]:
             output.say(f"{label} {path}")

@@ -256,29 +256,41 @@ class _Session:
         while progressed:
             progressed = False
             for name in list(pending):
-                node = self.graph.nodes[name]
-                state, why_not = self._readiness(node)
+                state, why_not = self._readiness(self.graph.nodes[name])
                 if state == "wait":
                     continue
                 pending.remove(name)
                 progressed = True
                 if state == "skip":
-                    self._skip(name, node, why_not)
-                    continue
-                inputs, oids, sources = self._inputs(node, prepared)
-                key = step_key(node, oids, self.root, self.algorithm, self.code[name])
-                self.code_files.update(key.code_files)
-                self.modules.update(key.modules)
-                reasons = explain(name, node, key, self.locked, sources)
-                entry = self._cached(node, key)
-                if entry is not None:
-                    self._use_cached(name, node, key, entry)
+                    self._skip(name, self.graph.nodes[name], why_not)
                 else:
-                    why = reasons or ["no stored result for this cache key here"]
-                    if not self.options.use_cache or not node.cache:
-                        why = ["cache disabled"]
-                    future = backend.submit(spec, spec.steps[name], inputs)
-                    running[future] = (name, key, why)
+                    self._start(name, running, spec, prepared, backend)
+
+    def _start(
+        self,
+        name: str,
+        running: dict[Future[StepResult], tuple[str, StepKey, list[str]]],
+        spec: RunSpec,
+        prepared: Mapping[str, Prepared],
+        backend: Any,
+    ) -> None:
+        """Reuse the stored result of the step's cache key, or hand the step
+        to the backend."""
+        node = self.graph.nodes[name]
+        inputs, oids, sources = self._inputs(node, prepared)
+        key = step_key(node, oids, self.root, self.algorithm, self.code[name])
+        self.code_files.update(key.code_files)
+        self.modules.update(key.modules)
+        entry = self._cached(node, key)
+        if entry is not None:
+            self._use_cached(name, node, key, entry)
+            return
+        if not self.options.use_cache or not node.cache:
+            why = ["cache disabled"]
+        else:
+            why = explain(name, node, key, self.locked, sources)
+            why = why or ["no stored result for this cache key here"]
+        running[backend.submit(spec, spec.steps[name], inputs)] = (name, key, why)
 
     def _readiness(self, node: Node) -> tuple[str, str]:
         """("ready", ""), ("wait", "") or ("skip", why): after a failure no

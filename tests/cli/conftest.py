@@ -1,28 +1,9 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pipeline_testing import Result
-
-Repro = Callable[..., Result]
-
-
-def run_repro(cwd: Path, *args: str, prefix: tuple[str, ...] = (), timeout: float = 120) -> Result:
-    env = {k: v for k, v in os.environ.items() if k != "REPRO_DEBUG"}
-    done = subprocess.run(
-        [*prefix, sys.executable, "-m", "repro", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+from cli_testing import Repro, Result, run_repro
 
 
 @pytest.fixture
@@ -34,12 +15,3 @@ def repro(git_repo: Path) -> Repro:
         return run_repro(git_repo, *args, prefix=prefix)
 
     return call
-
-
-def one_line_error(result: Result) -> str:
-    """The error line, after checking it is the only output and not a traceback."""
-    assert result.code != 0, result
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("error: ") and "Traceback" not in result.err
-    return lines[0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import Repro, run_repro
+from cli_testing import Repro, run_repro
 from repro_testing import age, write_files
 
 

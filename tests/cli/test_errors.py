@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Repro, one_line_error, run_repro
+from cli_testing import Repro, one_line_error, run_repro
 from repro_testing import write_files
 
 from repro.project import Project
