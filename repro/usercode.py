@@ -41,8 +41,8 @@ class ObjectNotFoundInModuleError(UsageError, LookupError):
 
 def _user_frame(error: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if "importlib" not in f.filename]
-    if isinstance(error, SyntaxError) and error.filename:
-        return f" ({os.path.basename(error.filename)}, line {error.lineno})"
+    if isinstance(error, SyntaxError):
+        return ""  # its message already names the file and line
     if not frames:
         return ""
     last = frames[-1]
@@ -77,14 +77,17 @@ def _forget_other_roots(root: str, name: str) -> None:
                 del sys.modules[loaded]
 
 
-def forget_project_modules(root: str) -> None:
+def forget_project_modules(root: str, *, unlist: bool = False) -> None:
     """Drop every module loaded from ``root``, so that a second run in the
-    same process (a notebook, a test) sees the files as they are now."""
+    same process (a notebook, a test) sees the files as they are now;
+    ``unlist`` also takes ``root`` off ``sys.path`` (a worktree going away)."""
     root = os.path.abspath(root)
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if file and _inside(file, root) and not _is_installed(file):
             del sys.modules[name]
+    if unlist:
+        sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != root]
 
 
 def project_module_files(root: str) -> list[str]:

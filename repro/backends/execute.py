@@ -47,7 +47,7 @@ def execute_step(
     result = StepResult(step.name, "executed", started=started)
     try:
         if step.kind == "shell":
-            result.outputs = _run_shell(run, step, ctx)
+            result.outputs = _run_shell(run, step, ctx, result)
         else:
             result.outputs, result.metrics = _run_python(run, step, inputs, ctx)
     except _StepFailedError as failed:
@@ -145,10 +145,14 @@ def _dump_all(
     return dumped
 
 
-def _run_shell(run: RunSpec, step: StepSpec, ctx: ExecutionContext) -> dict[str, dict[str, Any]]:
+def _run_shell(
+    run: RunSpec, step: StepSpec, ctx: ExecutionContext, result: StepResult
+) -> dict[str, dict[str, Any]]:
     assert step.command is not None
     for out in step.outputs:
-        _set_aside(os.path.join(ctx.root, out), run, ctx)
+        kept = _set_aside(os.path.join(ctx.root, out), run, ctx)
+        if kept is not None:
+            result.kept[out] = kept
     done = subprocess.run(step.command, shell=True, cwd=ctx.root, check=False)
     if done.returncode != 0:
         # Not the command itself: it may hold a secret parameter.
@@ -160,7 +164,7 @@ def _run_shell(run: RunSpec, step: StepSpec, ctx: ExecutionContext) -> dict[str,
     return _dump_all(run, step, outputs, ctx)
 
 
-def _set_aside(path: str, run: RunSpec, ctx: ExecutionContext) -> None:
+def _set_aside(path: str, run: RunSpec, ctx: ExecutionContext) -> str | None:
     """Stale outs are removed first, so that a command that silently fails
     to write one cannot pass off the old file as its output; their content
     is stored first, so that nothing is lost (`repro checkout` gets it back)."""
@@ -169,10 +173,12 @@ def _set_aside(path: str, run: RunSpec, ctx: ExecutionContext) -> None:
     from repro.snapshot import snapshot
 
     if not os.path.lexists(path):
-        return
+        return None
+    kept = None
     if os.path.exists(path):
-        snapshot(path, algorithm=run.algorithm, store=ctx.store)
+        kept = snapshot(path, algorithm=run.algorithm, store=ctx.store).oid
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path)
     else:
         os.unlink(path)
+    return kept

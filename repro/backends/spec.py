@@ -60,6 +60,9 @@ class StepResult:
     started: str | None = None
     duration: float = 0.0
     error: str | None = None
+    # Outs a shell step found in the work tree before it ran, kept in the
+    # store (out -> tree id) since the step replaces them.
+    kept: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

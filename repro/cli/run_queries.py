@@ -147,6 +147,23 @@ def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _inputs_from_file(path: str, args: dict[str, Any]) -> dict[str, Any]:
+    from repro.errors import UsageError
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            loaded = json.load(file)
+    except ValueError as exc:
+        raise UsageError(f"--inputs {path}: not JSON ({exc})") from exc
+    needed = [key for key, arg in args.items() if "output" in arg]
+    if not isinstance(loaded, dict):
+        raise UsageError(f"--inputs {path}: expected an object of argument -> artifact")
+    for key in needed:
+        if not isinstance(loaded.get(key), dict):
+            raise UsageError(f"--inputs {path}: no artifact for argument {key!r}")
+    return {key: loaded[key] for key in needed}
+
+
 def _planned_run(folder: str, prefix: str) -> str:
     """The run whose spec ``prefix`` names (a spec is kept while a run is in
     flight and after one that did not succeed)."""
@@ -165,9 +182,7 @@ def _planned_run(folder: str, prefix: str) -> str:
 
 def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None) -> dict[str, Any]:
     if inputs_file is not None:
-        with open(inputs_file, encoding="utf-8") as file:
-            loaded: dict[str, Any] = json.load(file)
-            return loaded
+        return _inputs_from_file(inputs_file, args)
     finished: dict[str, Any] = {}
     if index.has(run):
         record = index.load(run)
@@ -208,8 +223,8 @@ class MaskedSpecError(ReproError):
 def _refuse_masked(run: str, step: Any) -> None:
     from repro.lineage.redact import REDACTED
 
-    values = [arg.get("value") for arg in step.args.values()]
-    if REDACTED in values or (step.command is not None and REDACTED in step.command):
+    masked = any(arg.get("masked") for arg in step.args.values())
+    if masked or (step.command is not None and REDACTED in step.command):
         raise MaskedSpecError(run, step.name)
 
 

@@ -78,6 +78,9 @@ class LockedPipeline(_Locked):
     environment: EnvironmentRecord
     inputs: dict[str, InputSnapshot]
     code_files: dict[str, str]
+    # False when a default or a value a step reads was computed at import
+    # time: unchanged files then prove nothing, and no run is a quick no-op.
+    static: bool = True
     steps: dict[str, LockedStep]
     models: list[ModelVersion] = Field(default_factory=list)
 

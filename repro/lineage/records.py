@@ -66,6 +66,7 @@ class InputSnapshot(_Record):
     oid: str
     files: int
     bytes: int
+    kind: Literal["file", "folder"] = "folder"  # a file's tree holds it under its name
 
 
 class Fingerprints(_Record):
@@ -124,6 +125,9 @@ class RunRecord(_Record):
     git: GitRecord
     environment: EnvironmentRecord
     params: dict[str, Any]
+    # Parameters whose recorded value is not the real one (a secret masked,
+    # a URL without its password): a replay must be given them again.
+    masked_params: list[str] = Field(default_factory=list)
     inputs: dict[str, InputSnapshot]
     steps: dict[str, StepRecord]
     tags: dict[str, str] = Field(default_factory=dict)

@@ -47,9 +47,33 @@ _SECRET_VALUE = re.compile(
 _USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)[^/?#\s]*@", re.IGNORECASE)
 
 
+# Query parameters that carry credentials (presigned S3 URLs, Azure SAS).
+_QUERY = re.compile(r"([?&])([^=&#\s]+)=([^&#\s]*)")
+_QUERY_SECRETS = frozenset(
+    {
+        "sig",
+        "signature",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "key",
+        "access_token",
+        "code",
+    }
+)
+
+
 def redact_url(text: str) -> str:
-    """``scheme://user:password@host/path`` becomes ``scheme://host/path``."""
-    return _USERINFO.sub(r"\1", text)
+    """``scheme://user:password@host/path`` becomes ``scheme://host/path``,
+    and credentials in a query string (``?X-Amz-Signature=…``) are masked."""
+    return _QUERY.sub(_mask_query, _USERINFO.sub(r"\1", text))
+
+
+def _mask_query(match: re.Match[str]) -> str:
+    key = match.group(2)
+    if key.lower() in _QUERY_SECRETS or is_secret_name(key):
+        return f"{match.group(1)}{key}={REDACTED}"
+    return match.group(0)
 
 
 def is_secret_name(name: str) -> bool:

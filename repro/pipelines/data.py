@@ -26,7 +26,8 @@ class Dataset:
     def __post_init__(self) -> None:
         if not isinstance(self.uri, str) or not self.uri:
             raise InvalidDatasetError(self.uri, "give a path or URL")
-        if "://" not in self.uri and (self.uri.startswith("/") or ".." in self.uri.split("/")):
+        local = self.uri.removeprefix("file://")
+        if "://" not in local and (local.startswith("/") or ".." in local.split("/")):
             raise InvalidDatasetError(self.uri, "a local dataset must be inside the project")
 
     @property

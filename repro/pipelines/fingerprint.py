@@ -65,6 +65,9 @@ class CodeFingerprint:
     oid: str
     files: Mapping[str, str] = field(compare=False)
     modules: tuple[str, ...]
+    # Values built at import time went in (their content can change with no
+    # change to ``files``): unchanged files prove nothing then.
+    volatile: bool = field(default=False, compare=False)
 
     def __hash__(self) -> int:
         return hash(self.oid)
@@ -97,7 +100,8 @@ def code_fingerprint(
         "modules": modules,
     }
     files = dict(sorted(walker.files.items()))
-    return CodeFingerprint(algo.hexdigest(canonical_dumps(payload)), files, modules)
+    oid = algo.hexdigest(canonical_dumps(payload))
+    return CodeFingerprint(oid, files, modules, volatile=walker.volatile)
 
 
 def changed_files(
@@ -233,6 +237,7 @@ class _Walker:
         self.files: dict[str, str] = {}
         self.modules: set[str] = set()
         self.seen: set[tuple[object, ...]] = set()
+        self.volatile = False
 
     def rel(self, path: object) -> str | None:
         return _project_rel(self.root, path) if isinstance(path, str) and path else None
@@ -334,6 +339,22 @@ class _Walker:
         else:
             self.binding(name, home)  # e.g. CONFIG = {...}: the statements that build it
             self.type_(type(fn), type(fn).__name__, home)
+            self.state(obj, name, home)
+
+    def state(self, obj: object, name: str, home: _Home) -> None:
+        """A value built at import time (``CONFIG = json.load(open(...))``):
+        its content too, when it can be written as JSON, since the statement
+        that builds it stays the same when the file it reads changes. A
+        literal (``PARAMS = {"a": 1}``) is covered by its statement alone."""
+        if _literal_bindings(home.parsed.bindings().get(name, ())):
+            return
+        try:
+            text = canonical_dumps(obj).decode()
+        except (TypeError, ValueError, RecursionError):
+            return
+        text = text.replace(self.root, "<project>")
+        self.add("value", home, name, self.algo.hexdigest(text.encode()))
+        self.volatile = True
 
     def type_(self, cls: type, name: str, home: _Home) -> None:
         module_name = getattr(cls, "__module__", None)
@@ -414,3 +435,17 @@ class _Walker:
             return True  # a namespace package of the project
         self.modules.add(name.partition(".")[0])
         return False
+
+
+def _literal_bindings(statements: object) -> bool:
+    """Every statement binding the name assigns a literal."""
+    found = list(statements) if isinstance(statements, list | tuple) else []
+    for statement in found:
+        value = getattr(statement, "value", None)
+        if not isinstance(statement, ast.Assign | ast.AnnAssign) or value is None:
+            return False
+        try:
+            ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return bool(found)

@@ -166,6 +166,11 @@ class GraphBuilder:
         if isinstance(value, StepOutputs):
             raise InvalidStepArgumentError(step, argument, "pass one output: outputs['name']")
         if isinstance(value, Dataset):
+            produced = None if value.is_remote else self.producer_of(value.uri)
+            if produced is not None:
+                # Written by an earlier shell step of this pipeline: its output,
+                # not a snapshot taken before the step ran.
+                return OutputRef(*produced)
             self.graph.datasets.setdefault(value.uri, value)
             return DatasetRef(value.uri)
         try:

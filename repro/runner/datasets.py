@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 from repro.errors import ReproError
 from repro.lineage.records import InputSnapshot
@@ -16,6 +17,7 @@ __all__ = [
     "DataWouldBeLostError",
     "DatasetMissingError",
     "Prepared",
+    "escapes",
     "restore_dataset",
     "snapshot_dataset",
     "stage_snapshot",
@@ -47,33 +49,37 @@ def snapshot_dataset(
     receive a local path."""
     from repro.snapshot import snapshot
 
+    kind: Literal["file", "folder"]
     if dataset.is_remote:
         found = snapshot(dataset.uri, algorithm=algorithm, store=store)
-        path = os.path.join(staging or root, found.oid)
-        if store is not None and staging is not None:
-            write_tree_files(store, found.oid, path)
-        if len(found.tree) == 1 and not dataset.uri.endswith("/"):
-            path = os.path.join(path, found.tree.entries[0].path)
+        names = [entry.path for entry in found.tree.entries]
+        name = dataset.uri.rstrip("/").rsplit("/", 1)[-1]
+        kind = "file" if names == [name] and not dataset.uri.endswith("/") else "folder"
     else:
-        path = dataset.uri.removeprefix("file://")
-        local = os.path.join(root, path)
+        local = os.path.join(root, dataset.uri.removeprefix("file://"))
         if not os.path.exists(local):
             raise DatasetMissingError(dataset.uri, root)
         found = snapshot(local, algorithm=algorithm, store=store, stat_cache=stat_cache)
-    record = InputSnapshot(uri=dataset.uri, oid=found.oid, files=found.files, bytes=found.bytes)
-    return Prepared(record, path)
+        kind = "file" if os.path.isfile(local) else "folder"
+    record = InputSnapshot(
+        uri=dataset.uri, oid=found.oid, files=found.files, bytes=found.bytes, kind=kind
+    )
+    if dataset.is_remote and store is not None and staging is not None:
+        return stage_snapshot(store, record, staging)
+    return Prepared(record, dataset.uri.removeprefix("file://"))
 
 
 def stage_snapshot(store: ObjectStore, snapshot: InputSnapshot, staging: str) -> Prepared:
-    """A recorded snapshot of a URL dataset, copied from the store into the
-    run's scratch folder: a replay reads what the original run read."""
+    """A snapshot copied from the store into the run's scratch folder: a URL
+    dataset, or in a replay one that the worktree cannot hold (it lies
+    behind a symlink out of the project); the step reads what the original
+    run read."""
     from repro.store import read_tree
 
     path = os.path.join(staging, snapshot.oid)
     write_tree_files(store, snapshot.oid, path)
-    entries = read_tree(store, snapshot.oid).entries
-    if len(entries) == 1 and not snapshot.uri.endswith("/"):
-        path = os.path.join(path, entries[0].path)
+    if snapshot.kind == "file":
+        path = os.path.join(path, read_tree(store, snapshot.oid).entries[0].path)
     return Prepared(snapshot, path)
 
 
@@ -105,16 +111,16 @@ def restore_dataset(
     """Put a recorded local snapshot back where the run read it, inside
     ``root`` (a replay worktree, or the project with ``force`` False: files
     whose content is not stored are never overwritten). Returns the path, or
-    None for a URL, which a run snapshots again from its source."""
+    None for one the run stages from the store instead (a URL, or data
+    behind a symlink leading out of ``root``)."""
     from repro.snapshot.checkout import checkout
     from repro.store import read_tree
 
-    if Dataset(snapshot.uri).is_remote:
+    if Dataset(snapshot.uri).is_remote or escapes(root, snapshot.uri):
         return None
     target = os.path.join(root, snapshot.uri.removeprefix("file://"))
     tree = read_tree(store, snapshot.oid)
-    names = [entry.path for entry in tree.entries]
-    if names == [os.path.basename(target)] and not os.path.isdir(target):
+    if snapshot.kind == "file":
         data = store.read(tree.entries[0].oid)
         if not force and os.path.exists(target) and not _same_bytes(target, data):
             raise DataWouldBeLostError(target)
@@ -126,6 +132,14 @@ def restore_dataset(
         os.makedirs(target, exist_ok=True)
         checkout(store, tree, target, force=force)
     return snapshot.uri
+
+
+def escapes(root: str, uri: str) -> bool:
+    """A local dataset reached through a symlink leading out of ``root``:
+    its files are not the worktree's to overwrite."""
+    target = os.path.join(root, uri.removeprefix("file://"))
+    real_root = os.path.realpath(root)
+    return not os.path.realpath(target).startswith(real_root + os.sep)
 
 
 def _same_bytes(path: str, data: bytes) -> bool:

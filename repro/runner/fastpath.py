@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from repro.hashing import get_algorithm
+from repro.hashing import canonical_dumps, get_algorithm
 from repro.project import Project
 from repro.runner.lockfile import known_valid
 from repro.runner.targets import Target
@@ -30,8 +30,12 @@ class UpToDate:
 
 def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -> UpToDate | None:
     entry = _entry(project, target)
-    if entry is None or not os.path.exists(_record_path(project, entry.get("run"))):
+    if entry is None or entry.get("static") is not True:
         return None
+    if not os.path.exists(_record_path(project, entry.get("run"))):
+        return None
+    if not isinstance(entry.get("record"), str) or not project.store().exists(entry["record"]):
+        return None  # the cache was emptied: the outputs are gone too
     algorithm = project.config.core.hash
     checks = (
         _steps_hold(project, entry.get("steps"), algorithm),
@@ -116,7 +120,11 @@ def _params_hold(entry: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool
     if not isinstance(params, dict) or not isinstance(defaults, dict):
         return False
     # The code (and so every default) is unchanged once the files check out.
-    return {**defaults, **overrides} == params
+    # Canonical JSON, not ==: 3.0 == 3 and True == 1 in Python, not in a key.
+    try:
+        return canonical_dumps({**defaults, **overrides}) == canonical_dumps(params)
+    except (TypeError, ValueError):
+        return False  # not a JSON value: the slow path says so
 
 
 def _digest(path: str, algorithm: str) -> str | None:

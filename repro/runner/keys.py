@@ -61,6 +61,7 @@ class StepCode:
     oid: str
     files: dict[str, str]  # project files read, with their digests
     modules: tuple[str, ...]  # third-party top-level modules reached
+    volatile: bool = False  # import-time values went in: unchanged files prove nothing
 
 
 def code_of(node: Node, root: str, algorithm: str) -> StepCode:
@@ -72,7 +73,7 @@ def code_of(node: Node, root: str, algorithm: str) -> StepCode:
 
     assert node.func is not None
     found = code_fingerprint(node.func, root, algorithm=algorithm)
-    return StepCode(found.oid, dict(found.files), tuple(found.modules))
+    return StepCode(found.oid, dict(found.files), tuple(found.modules), found.volatile)
 
 
 def step_key(

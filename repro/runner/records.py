@@ -19,14 +19,16 @@ from repro.lineage.records import (
     StepRecord,
     StepStatus,
 )
-from repro.lineage.redact import is_secret_name, redact_params, redact_url, redact_value
+from repro.lineage.redact import is_secret_name, redact_params, redact_url, redact_value, scrub
 from repro.pipelines.data import Model
 from repro.pipelines.graph import DatasetRef, Graph, Literal, Node, OutputRef
 from repro.runner.keys import StepKey
+from repro.store import ObjectStore
 
 __all__ = [
     "MODEL_MATERIALIZERS",
     "file_digest",
+    "kept_notes",
     "lock_entry",
     "masked_spec",
     "model_versions",
@@ -63,7 +65,11 @@ def model_versions(
 
 
 def lock_entry(
-    record: RunRecord, record_oid: str, code_files: Mapping[str, str], defaults: dict[str, Any]
+    record: RunRecord,
+    record_oid: str,
+    code_files: Mapping[str, str],
+    defaults: dict[str, Any],
+    static: bool,
 ) -> LockedPipeline:
     return LockedPipeline(
         run=record.id,
@@ -76,6 +82,7 @@ def lock_entry(
         environment=record.environment,
         inputs=record.inputs,
         code_files=dict(sorted(code_files.items())),
+        static=static,
         steps={
             name: LockedStep(
                 kind=step.kind,
@@ -127,25 +134,32 @@ def step_spec(node: Node) -> StepSpec:
     )
 
 
-def secret_values(graph: Graph) -> set[str]:
-    """The values of parameters named like secrets, to mask wherever they
-    might be echoed (error messages)."""
-    return {
-        str(arg.value)
+def secret_values(graph: Graph, params: Mapping[str, Any]) -> set[str]:
+    """Values to mask wherever they might be echoed (error messages, shell
+    commands built with f-strings): parameters of the pipeline and of its
+    steps named like secrets, and environment variables named like them."""
+    named = [
+        (name, arg.value)
         for node in graph.nodes.values()
         for name, arg in node.args.items()
-        if isinstance(arg, Literal) and is_secret_name(name) and arg.value is not None
+        if isinstance(arg, Literal)
+    ]
+    named += list(params.items()) + list(os.environ.items())
+    return {
+        str(value)
+        for name, value in named
+        if is_secret_name(name) and isinstance(value, str | int) and len(str(value)) >= 6
     }
 
 
-def masked_spec(spec: RunSpec, graph: Graph) -> RunSpec:
+def masked_spec(spec: RunSpec, graph: Graph, secrets: set[str]) -> RunSpec:
     """The spec as written to disk: secret parameters masked, URLs without
     their password."""
     steps = {
         name: replace(
             step,
             args={key: _masked_arg(key, arg) for key, arg in step.args.items()},
-            command=shown_command(graph.nodes[name]),
+            command=scrub(shown_command(graph.nodes[name]), secrets),
         )
         for name, step in spec.steps.items()
     }
@@ -155,7 +169,9 @@ def masked_spec(spec: RunSpec, graph: Graph) -> RunSpec:
 
 def _masked_arg(key: str, arg: dict[str, Any]) -> dict[str, Any]:
     if "value" in arg:
-        return {"value": redact_value(key, arg["value"])}
+        shown = redact_value(key, arg["value"])
+        masked = {"masked": True} if shown != arg["value"] else {}
+        return {"value": shown, **masked}
     if "dataset" in arg:
         return {"dataset": redact_url(arg["dataset"])}
     return arg
@@ -185,6 +201,7 @@ def step_record(
     started: str | None = None,
     duration: float | None = None,
     error: str | None = None,
+    command: str | None = None,
 ) -> StepRecord:
     return StepRecord(
         position=position,
@@ -202,20 +219,30 @@ def step_record(
         error=error,
         reason=reason,
         cached_from=cached_from,
-        command=shown_command(node),
+        command=command,
         image=node.image,
     )
 
 
-def restore_outs(store: Any, root: str, outputs: Mapping[str, Mapping[str, Any]]) -> None:
-    """A cached shell step's outs are checked out again, as its downstream
-    steps read them from the work tree."""
+def restore_outs(
+    store: ObjectStore, root: str, outputs: Mapping[str, Mapping[str, Any]], algorithm: str
+) -> dict[str, str]:
+    """Check a cached shell step's outs out again, as its downstream steps
+    read them from the work tree. An out that differs (edited by hand) is
+    stored first; returns those outs with the tree id that keeps them."""
     from repro.atomic import write_atomic
+    from repro.snapshot import snapshot
     from repro.snapshot.checkout import checkout
     from repro.store import read_tree
 
+    kept: dict[str, str] = {}
     for out, artifact in outputs.items():
         target = os.path.join(root, out)
+        if os.path.exists(target):
+            current = snapshot(target, algorithm=algorithm, store=store).oid
+            if current == artifact["oid"]:
+                continue
+            kept[out] = current
         tree = read_tree(store, artifact["oid"])
         if artifact["materializer"] == "file":
             entry = tree.entries[0]
@@ -224,3 +251,11 @@ def restore_outs(store: Any, root: str, outputs: Mapping[str, Mapping[str, Any]]
         else:
             os.makedirs(target, exist_ok=True)
             checkout(store, tree, target, force=True)
+    return kept
+
+
+def kept_notes(kept: Mapping[str, str]) -> list[str]:
+    return [
+        f"the previous {out} is kept as tree {oid} (repro checkout {oid} DEST)"
+        for out, oid in sorted(kept.items())
+    ]

@@ -17,6 +17,7 @@ from repro.project import Project
 from repro.runner.datasets import restore_dataset
 from repro.runner.run import RunOptions, StepEvent, run_target
 from repro.runner.targets import Target
+from repro.usercode import forget_project_modules
 
 __all__ = ["NotReplayableError", "ReplayOutcome", "replay_run"]
 
@@ -39,7 +40,11 @@ def _params(original: RunRecord, given: Mapping[str, Any]) -> dict[str, Any]:
     """The recorded parameters; a value masked in the record (a secret) must
     be given again."""
     params = {**original.params, **given}
-    masked = sorted(k for k, v in params.items() if v == REDACTED)
+    masked = sorted(
+        k
+        for k in {*original.masked_params, *params}
+        if k not in given and (k in original.masked_params or params.get(k) == REDACTED)
+    )
     if masked:
         flags = " ".join(f"-p {name}=..." for name in masked)
         raise NotReplayableError(
@@ -84,14 +89,18 @@ def replay_run(
             update_lock=False,
             replay_of=original.id,
         )
-        outcome = run_target(
-            project,
-            Target(file, attr or None),
-            options,
-            on_event,
-            work_root=work_root,
-            git=original.git,
-        )
+        try:
+            outcome = run_target(
+                project,
+                Target(file, attr or None),
+                options,
+                on_event,
+                work_root=work_root,
+                git=original.git,
+            )
+        finally:
+            # The worktree goes away: nothing may keep importing from it.
+            forget_project_modules(work_root, unlist=True)
     verification = verify(original, outcome.record)
     replay = outcome.record.model_copy(update={"verification": verification})
     store.write(index.save(replay))

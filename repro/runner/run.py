@@ -29,11 +29,12 @@ from repro.lineage.redact import redact_params, redact_url, scrub
 from repro.lineage.runs import RunIndex, new_run_id
 from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
-from repro.runner.datasets import Prepared, snapshot_dataset, stage_snapshot
+from repro.runner.datasets import Prepared, escapes, snapshot_dataset, stage_snapshot
 from repro.runner.keys import StepKey, code_of, explain, step_key
 from repro.runner.lockfile import load_lock, save_lock
 from repro.runner.records import (
     file_digest,
+    kept_notes,
     lock_entry,
     masked_spec,
     model_versions,
@@ -144,7 +145,9 @@ class _Session:
         self.pipeline, self.graph, self.options, self.on_event = pipeline, graph, options, on_event
         from repro.pipelines.definition import plain_params
 
-        self.params = redact_params(plain_params(params))
+        plain = plain_params(params)
+        self.params = redact_params(plain)
+        self.masked = sorted(k for k, v in plain.items() if self.params[k] != v)
         self.defaults = redact_params(plain_params(pipeline.resolve_params({})))
         self.algorithm = project.config.core.hash
         self.store = project.store()
@@ -165,36 +168,44 @@ class _Session:
             name: code_of(node, root, self.algorithm) for name, node in graph.nodes.items()
         }
         self.code_files = _pipeline_files(root, self.algorithm)
-        self.secrets = secret_values(graph)
+        self.secrets = secret_values(graph, plain_params(params))
+        self.stat_cache = project.stat_cache()
+        self.prepared: dict[str, Prepared] = {}
         self.modules: set[str] = set()
         self.failed: str | None = None
         self.positions = {name: index for index, name in enumerate(graph.nodes)}
 
     def run(self, git: GitRecord) -> RunOutcome:
         created = now_iso()
-        prepared = self._datasets()
-        spec = self._spec(prepared)
         status: RunStatus = "failed"
+        prepared: dict[str, Prepared] = {}
+        # Steps run where the code and data are (the project, or a replay's
+        # worktree), whatever folder the command was started in.
+        previous = os.getcwd()
         try:
-            self._schedule(spec, prepared)
+            prepared = self.prepared = self._datasets()
+            os.chdir(self.root)
+            self._schedule(self._spec(prepared), prepared)
             status = self._status()
         except KeyboardInterrupt as exc:
             status = "interrupted"
             raise RunInterruptedError(self.run_id) from exc
         finally:
+            os.chdir(previous)
             shutil.rmtree(self.scratch, ignore_errors=True)
-            record = self._record(created, git, prepared, status)
-            self._finish(record)
+            if prepared or not self.graph.datasets:
+                record = self._record(created, git, prepared, status)
+                self._finish(record)
         return RunOutcome(record, self.events)
 
     def _datasets(self) -> dict[str, Prepared]:
-        stat_cache = self.project.stat_cache()
+        stat_cache = self.stat_cache
         staging = os.path.join(self.scratch, "data")
         pinned = self.options.pinned_inputs
         prepared = {}
         for uri, dataset in self.graph.datasets.items():
             recorded = pinned.get(redact_url(uri))
-            if dataset.is_remote and recorded is not None:
+            if recorded is not None and (dataset.is_remote or escapes(self.root, uri)):
                 prepared[uri] = stage_snapshot(self.store, recorded, staging)
             else:
                 prepared[uri] = snapshot_dataset(
@@ -214,7 +225,7 @@ class _Session:
             steps,
         )
         # The copy on disk (for `repro step-exec`) has its secrets masked.
-        shown = masked_spec(spec, self.graph)
+        shown = masked_spec(spec, self.graph, self.secrets)
         write_atomic(
             os.path.join(self.index.folder, f"{self.run_id}.spec"), shown.to_json().encode()
         )
@@ -327,8 +338,10 @@ class _Session:
         return self.cache.get(key.cache_key, self.store)
 
     def _use_cached(self, name: str, node: Node, key: StepKey, entry: dict[str, Any]) -> None:
+        notes: list[str] = []
         if node.kind == "shell":
-            restore_outs(self.store, self.root, entry["outputs"])
+            kept = restore_outs(self.store, self.root, entry["outputs"], self.algorithm)
+            notes = kept_notes(kept)
         record = step_record(
             self._position(name),
             node,
@@ -338,13 +351,20 @@ class _Session:
             entry.get("metrics", {}),
             reason=None,
             cached_from=entry.get("run"),
+            command=self._command(node),
         )
-        why = [f"unchanged since run {entry.get('run')}"]
+        why = [f"unchanged since run {entry.get('run')}", *notes]
         self._keep(name, record, entry["outputs"], StepEvent(name, "cached", why))
 
     def _finished(self, name: str, key: StepKey, reasons: list[str], result: StepResult) -> None:
         node = self.graph.nodes[name]
+        moved = self._moved_under(node, key) if result.status == "executed" else []
+        if moved:
+            # Its result may come from the new content, its key is of the old.
+            result.status = "failed"
+            result.error = f"{', '.join(moved)} changed while the step ran; run again"
         result.error = scrub(result.error, self.secrets)
+        reasons = [*reasons, *kept_notes(result.kept)]
         record = step_record(
             self._position(name),
             node,
@@ -356,6 +376,7 @@ class _Session:
             started=result.started,
             duration=result.duration,
             error=result.error,
+            command=self._command(node),
         )
         if result.status == "executed":
             self.cache.put(
@@ -370,6 +391,26 @@ class _Session:
         event = StepEvent(name, result.status, reasons, result.duration, result.error)
         self._keep(name, record, result.outputs, event)
 
+    def _moved_under(self, node: Node, key: StepKey) -> list[str]:
+        """What the step depends on that changed while it ran (its code, as
+        fingerprinted, or a local dataset it read): its result cannot be told
+        apart from the new content's, so it fails, as a build does when an
+        input file changes under it."""
+        from repro.snapshot import snapshot
+
+        moved = []
+        if code_of(node, self.root, self.algorithm).oid != key.fingerprints.code:
+            moved.append(f"the code of step {node.name!r}")
+        for arg in node.args.values():
+            if not isinstance(arg, DatasetRef) or self.graph.datasets[arg.uri].is_remote:
+                continue
+            before = self.prepared[arg.uri]
+            path = os.path.join(self.root, before.path)
+            now = snapshot(path, algorithm=self.algorithm, stat_cache=self.stat_cache)
+            if now.oid != before.snapshot.oid:
+                moved.append(arg.uri)
+        return moved
+
     def _position(self, name: str) -> int:
         return self.positions[name]
 
@@ -382,9 +423,12 @@ class _Session:
             fingerprints=None,
             upstream=node.upstream,
             reason=why,
-            command=shown_command(node),
+            command=self._command(node),
         )
         self._keep(name, record, {}, StepEvent(name, "skipped", [why]))
+
+    def _command(self, node: Node) -> str | None:
+        return scrub(shown_command(node), self.secrets)
 
     def _keep(
         self, name: str, record: StepRecord, outputs: dict[str, Any], event: StepEvent
@@ -418,6 +462,7 @@ class _Session:
             git=git,
             environment=env,
             params=self.params,
+            masked_params=self.masked,
             inputs={redact_url(uri): redacted(p.snapshot) for uri, p in prepared.items()},
             steps={n: self.records[n] for n in self.graph.nodes if n in self.records},
             models=self._models(status),
@@ -444,7 +489,10 @@ class _Session:
 
     def _write_lock(self, record: RunRecord, record_oid: str) -> None:
         # The digests taken when the run started: the code that ran.
-        entry = lock_entry(record, record_oid, self.code_files, self.defaults)
+        static = _literal_defaults(self.pipeline.func) and not any(
+            code.volatile for code in self.code.values()
+        )
+        entry = lock_entry(record, record_oid, self.code_files, self.defaults, static)
         lock = load_lock(self.project) or LockFile()
         save_lock(self.project, lock.with_pipeline(record.pipeline, entry))
 
@@ -458,3 +506,34 @@ def _pipeline_files(root: str, algorithm: str) -> dict[str, str]:
     for path in project_module_files(root):
         files.update(file_digest(root, path, algorithm))
     return files
+
+
+def _literal_defaults(func: Any) -> bool:
+    """Every default of the pipeline is written out in its source (a
+    literal, or ``Dataset("...")``/``Model("...")`` of literals), so that an
+    unchanged file proves unchanged defaults."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    definition = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
+    defaults = [*definition.args.defaults, *definition.args.kw_defaults]
+    return all(_is_literal(node) for node in defaults if node is not None)
+
+
+def _is_literal(node: Any) -> bool:
+    import ast
+
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute):
+        name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        parts = [*node.args, *(keyword.value for keyword in node.keywords)]
+        return name in ("Dataset", "Model") and all(_is_literal(part) for part in parts)
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True

@@ -463,7 +463,7 @@ def test_invalid_datasets_are_refused(uri: str, reason: str) -> None:
     [
         ("s3://bucket/rows.csv", True),
         ("gs://bucket/folder", True),
-        ("file:///data/rows.csv", False),
+        ("file://data/rows.csv", False),
         ("data/rows.csv", False),
     ],
 )
@@ -497,3 +497,17 @@ def test_a_mistake_in_the_pipeline_body_names_its_line() -> None:
 
     with pytest.raises(UsageError, match=r"NameError.*undefined_name.*test_definition.py, line"):
         build(broken)
+
+
+def test_a_dataset_a_shell_step_writes_is_that_steps_output() -> None:
+    @step
+    def read(path: Any) -> str:
+        return str(path)
+
+    def flow() -> None:
+        sh("make", outs=["build/x.txt"], name="make")
+        read(Dataset("build/x.txt"))
+
+    graph = build(flow)
+    assert graph.nodes["read"].args["path"] == OutputRef("make", "build/x.txt")
+    assert "build/x.txt" not in graph.datasets

@@ -124,7 +124,55 @@ def test_code_edited_while_a_run_is_in_flight_is_not_cached_as_the_old_code(flow
         time.sleep(0.05)
     edit(flow / "inflight.py", "return x + 100", "return x + 200")
     (flow / "go").write_text("now")
-    assert process.wait(timeout=60) == 0
-    # The run executed the code it imported (x + 100); the edited code must run now.
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert b"the code of step 'after' changed while the step ran" in err
+    # Nothing was cached under the old code's key for the new code: it runs now.
     doc = run_json(flow, "inflight.py:inflight")
     assert executed(doc) == {"after"}
+
+
+def test_data_changed_while_its_step_ran_fails_the_step(flow: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from pipeline_testing import commit_all, dedent
+
+    (flow / "reader.py").write_text(
+        dedent("""
+        import time
+        from pathlib import Path
+
+        from repro import Dataset, pipeline, step
+
+
+        @step
+        def read(path: Path) -> str:
+            Path("read-started").write_text("yes")
+            while not Path("go").exists():
+                time.sleep(0.05)
+            return path.read_text()
+
+
+        @pipeline
+        def reader(data: Dataset = Dataset("data/rows.csv")) -> None:
+            read(data)
+    """)
+    )
+    commit_all(flow, "reader")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "repro", "run", "reader.py:reader"],
+        cwd=flow,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not (flow / "read-started").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    edit(flow / "data/rows.csv", "\n4\n", "\n44\n")
+    (flow / "go").write_text("now")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert b"data/rows.csv changed while the step ran" in err

@@ -325,3 +325,81 @@ def test_a_mistake_in_the_pipeline_body_is_one_line(flow: Path) -> None:
     edit(flow / "flow.py", "    values = load(data)", "    values, other = load(data)")
     line = _one_line_error(cli(flow, "run"))
     assert "step 'load' has one output" in line
+
+
+def test_secrets_from_the_environment_urls_and_f_strings_stay_out(flow: Path) -> None:
+    (flow / "env.py").write_text(
+        dedent("""
+        import os
+
+        from repro import pipeline, sh, step
+
+
+        @step
+        def fetch(url: str) -> int:
+            raise RuntimeError(f"denied: {url} key={os.environ['AWS_SECRET_ACCESS_KEY']}")
+
+
+        @pipeline
+        def env(
+            url: str = "https://h.example/o?X-Amz-Signature=sig-abcdef123&part=1",
+            api_token: str = "tok-fstring-777",
+        ) -> None:
+            sh(f"echo {api_token} > /dev/null", name="echo")
+            fetch(url)
+    """)
+    )
+    commit_all(flow, "env")
+    result = cli(
+        flow,
+        "run",
+        "env.py:env",
+        "--json",
+        env={"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMIK7MDENGsecret"},
+    )
+    assert result.code == 1
+    leaks = (b"wJalrXUtnFEMIK7MDENGsecret", b"tok-fstring-777", b"sig-abcdef123")
+    for path in [flow / "repro.lock", *(flow / ".repro").rglob("*")]:
+        if path.is_file():
+            assert not any(leak in path.read_bytes() for leak in leaks), path
+    assert not any(leak.decode() in result.out + result.err for leak in leaks)
+
+
+def test_replay_asks_again_for_a_url_that_lost_its_password(flow: Path) -> None:
+    (flow / "db.py").write_text(
+        dedent("""
+        from repro import pipeline, step
+
+
+        @step
+        def connect(url: str) -> int:
+            return len(url)
+
+
+        @pipeline
+        def db(url: str = "postgresql://admin:pw-1234@db/prod") -> None:
+            connect(url)
+    """)
+    )
+    commit_all(flow, "db")
+    run = run_json(flow, "db.py:db")["run"]
+    line = _one_line_error(cli(flow, "replay", run))
+    assert "parameter url was masked" in line
+    ok = cli(flow, "replay", run, "-p", "url=postgresql://admin:pw-1234@db/prod", "--verify")
+    assert ok.code == 0, ok
+
+
+def test_a_file_url_outside_the_project_is_refused(flow: Path) -> None:
+    edit(flow / "flow.py", 'Dataset("data/rows.csv")', 'Dataset("file:///etc/hostname")')
+    assert "must be inside the project" in _one_line_error(cli(flow, "run"))
+
+
+def test_step_exec_with_a_bad_inputs_file_is_a_usage_error(flow: Path, tmp_path: Path) -> None:
+    edit(flow / "flow.py", "    result = float(sum(values))", "    result = float(sum(values)) / 0")
+    run = cli(flow, "run", "--json").json()["run"]
+    bad = tmp_path / "inputs.json"
+    for text in ("not json", "[1]", "{}"):
+        bad.write_text(text)
+        result = cli(flow, "step-exec", run, "total", "--inputs", str(bad))
+        assert result.code == 2, result
+        assert "--inputs" in _one_line_error(result)

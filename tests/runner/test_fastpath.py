@@ -103,3 +103,44 @@ def test_explain_says_why_a_step_was_cached(flow: Path) -> None:
     result = cli(flow, "run", "--explain")
     assert f"cached   load (unchanged since run {first})" not in result.out
     assert f"load: unchanged since run {first}" in " ".join(result.out.split("  "))
+
+
+def test_a_param_equal_in_python_but_not_in_json_is_not_a_no_op(flow: Path) -> None:
+    run_json(flow)
+    doc = run_json(flow, "-p", "factor=3.0")
+    assert doc["status"] == "succeeded"
+    assert executed(doc) == {"transform", "total"}
+
+
+def test_a_value_read_at_import_time_is_in_the_key_and_blocks_the_no_op(flow: Path) -> None:
+    (flow / "cfg.json").write_text('{"offset": 1}')
+    edit(
+        flow / "helpers.py",
+        "def scale(",
+        'import json\n\nCONFIG = json.load(open("cfg.json"))\n\n\ndef scale(',
+    )
+    edit(flow / "helpers.py", "return value * factor", 'return value * factor + CONFIG["offset"]')
+    edit(flow / "flow.py", "from helpers import scale", "from helpers import CONFIG, scale")
+    edit(
+        flow / "flow.py",
+        "    return [scale(v, factor) for v in values]",
+        '    return [scale(v, factor) + CONFIG["offset"] for v in values]',
+    )
+    run_json(flow)
+    (flow / "cfg.json").write_text('{"offset": 2}')
+    doc = run_json(flow)
+    assert doc["status"] == "succeeded"
+    assert "transform" in executed(doc)
+
+
+def test_a_default_computed_at_import_time_blocks_the_no_op(flow: Path) -> None:
+    edit(flow / "flow.py", "import csv", "import csv\nimport os")
+    edit(
+        flow / "flow.py",
+        "def flow(factor: int = 3,",
+        'def flow(factor: int = int(os.environ.get("FACTOR", "3")),',
+    )
+    assert run_json(flow)["status"] == "succeeded"
+    result = cli(flow, "run", "--json", env={"FACTOR": "7"})
+    assert result.json()["status"] == "succeeded"
+    assert executed(result.json()) == {"transform", "total"}

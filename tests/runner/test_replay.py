@@ -148,3 +148,73 @@ def test_an_in_process_replay_imports_the_recorded_helpers(flow: Path) -> None:
     commit_all(flow, "later")
     outcome = replay_run(project, first.record.id)
     assert outcome.verification.verdict == "identical", outcome.verification
+
+
+def test_replay_never_writes_to_data_behind_a_symlink_out_of_the_project(
+    flow: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "rows.csv").write_text("value\n1\n2\n")
+    (flow / "data" / "rows.csv").unlink()
+    (flow / "data").rmdir()
+    (flow / "data").symlink_to(outside)
+    commit_all(flow, "data lives elsewhere")
+    first = run_json(flow)["run"]
+    (outside / "rows.csv").write_text("value\n7\n")
+    (outside / "notes.txt").write_text("mine")
+    doc = _replay(flow, first, "--verify")
+    assert doc["exit"] == 0, doc
+    assert (outside / "rows.csv").read_text() == "value\n7\n"
+    assert (outside / "notes.txt").read_text() == "mine"
+
+
+def test_steps_run_in_the_worktree_not_the_callers_folder(flow: Path) -> None:
+    (flow / "cwd.py").write_text(
+        dedent("""
+        from pathlib import Path
+
+        from repro import pipeline, step
+
+
+        @step
+        def report() -> str:
+            text = Path("note.txt").read_text()
+            Path("report.txt").write_text(text.upper())
+            return text
+
+
+        @pipeline
+        def cwd() -> None:
+            report()
+    """)
+    )
+    (flow / "note.txt").write_text("first")
+    (flow / "sub").mkdir()
+    commit_all(flow, "cwd")
+    result = cli(flow / "sub", "run", "cwd.py:cwd", "--json")
+    assert result.code == 0, result
+    run = result.json()["run"]
+    (flow / "note.txt").write_text("second")
+    (flow / "report.txt").write_text("MINE")
+    commit_all(flow, "second note")
+    doc = _replay(flow, run, "--verify")
+    assert doc["exit"] == 0, doc  # read the recorded commit's note.txt
+    assert (flow / "report.txt").read_text() == "MINE"
+
+
+def test_an_in_process_run_after_a_replay_imports_todays_helpers(flow: Path) -> None:
+    from repro.project import Project
+    from repro.runner.replay import replay_run
+    from repro.runner.run import RunOptions, run_target
+    from repro.runner.targets import Target
+
+    project = Project(str(flow))
+    first = run_target(project, Target("flow.py", "flow"), RunOptions())
+    commit_all(flow, "lock")
+    edit(flow / "helpers.py", "value * factor", "value * factor + 5")
+    commit_all(flow, "later")
+    replay_run(project, first.record.id)
+    after = run_target(project, Target("flow.py", "flow"), RunOptions())
+    assert after.record.steps["transform"].status == "executed"
+    assert "helpers.py" in after.record.steps["transform"].code_files

@@ -94,3 +94,16 @@ def test_an_out_edited_by_hand_is_kept_in_the_store_before_the_rerun(git_repo: P
     fsck = cli(root, "checkout", tree, str(root / "restored"))
     assert fsck.code == 0, fsck  # the hand-edited version is in the store
     assert (root / "restored" / "counts.tsv").read_text() == "hand edit\n"
+
+
+def test_a_cached_step_keeps_a_hand_edited_out_before_restoring_it(git_repo: Path) -> None:
+    root = _example(git_repo)
+    run_json(root)
+    (root / "report" / "summary.json").write_text("hand edit\n")
+    result = cli(root, "run", "--explain", "-p", "min_words=10")
+    assert result.code == 0, result
+    assert (root / "report" / "summary.json").read_text().startswith('{"lines"')
+    kept = result.out.split("the previous report is kept as tree ")[1].split()[0]
+    back = cli(root, "checkout", kept, str(root / "back"))
+    assert back.code == 0, back
+    assert (root / "back" / "summary.json").read_text() == "hand edit\n"
