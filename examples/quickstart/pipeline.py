@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from features import matrix, split
 from sklearn.ensemble import RandomForestRegressor
 
-from features import matrix, split
 from repro import Dataset, Model, log_metric, pipeline, step
 
 
@@ -47,8 +47,13 @@ def check_drift(frame: pd.DataFrame, threshold: float) -> dict:
     quarter = len(frame) // 4
     reference, current = frame.iloc[:quarter], frame.iloc[-quarter:]
     shifts = {
-        column: round(float(abs(current[column].mean() - reference[column].mean())
-                            / (reference[column].std() or 1.0)), 6)
+        column: round(
+            float(
+                abs(current[column].mean() - reference[column].mean())
+                / (reference[column].std() or 1.0)
+            ),
+            6,
+        )
         for column in frame.columns
     }
     drifted = sorted(column for column, shift in shifts.items() if shift > threshold)
