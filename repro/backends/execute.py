@@ -170,13 +170,14 @@ def _set_aside(path: str, run: RunSpec, ctx: ExecutionContext) -> str | None:
     is stored first, so that nothing is lost (`repro checkout` gets it back)."""
     import shutil
 
+    from repro.materialize.paths import hashing_jobs
     from repro.snapshot import snapshot
 
     if not os.path.lexists(path):
         return None
     kept = None
     if os.path.exists(path):
-        kept = snapshot(path, algorithm=run.algorithm, store=ctx.store).oid
+        kept = snapshot(path, algorithm=run.algorithm, store=ctx.store, jobs=hashing_jobs()).oid
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path)
     else:

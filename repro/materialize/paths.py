@@ -26,7 +26,7 @@ from repro.materialize.errors import InvalidArtifactError
 if TYPE_CHECKING:
     from repro.store import ObjectStore, Tree
 
-__all__ = ["FileMaterializer", "PathMaterializer"]
+__all__ = ["FileMaterializer", "PathMaterializer", "hashing_jobs"]
 
 _temp_root: str | None = None
 _temp_lock = threading.Lock()
@@ -79,8 +79,14 @@ def _snapshot(
     if options.algorithm != store.algorithm.name:
         reason = f"options use {options.algorithm}, the store {store.algorithm.name}"
         raise materializer.refuse(path, reason)
-    result = snapshot(str(path), algorithm=options.algorithm, store=store)
+    result = snapshot(str(path), algorithm=options.algorithm, store=store, jobs=hashing_jobs())
     return materializer.artifact(path, result.oid, "tree", result.bytes)
+
+
+def hashing_jobs() -> int | None:
+    """One hashing process in a worker thread: the hashing pool forks, and a
+    fork taken while other threads hold locks can deadlock the child."""
+    return None if threading.current_thread() is threading.main_thread() else 1
 
 
 def _checkout(
