@@ -28,7 +28,3 @@ __getattr__ = lazy_exports(
         "log_metric": "repro.tracking",
     },
 )
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)

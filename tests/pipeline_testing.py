@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,13 +115,37 @@ class Result:
         return json.loads(self.out)
 
 
-def cli(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+def _environ(env: dict[str, str] | None = None) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if k != "REPRO_DEBUG"}
     environ.update(env or {})
+    return environ
+
+
+def start_repro(cwd: Path, *args: str) -> subprocess.Popen[str]:
+    """The real ``repro`` command, left running (to kill it, or to change
+    files under it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "repro", *args],
+        cwd=cwd,
+        env=_environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def cli(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
     done = subprocess.run(
         [sys.executable, "-m", "repro", *args],
         cwd=cwd,
-        env=environ,
+        env=_environ(env),
         capture_output=True,
         text=True,
         timeout=timeout,

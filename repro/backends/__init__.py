@@ -15,7 +15,3 @@ __getattr__ = lazy_exports(
         "StepSpec": "repro.backends.spec",
     },
 )
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)

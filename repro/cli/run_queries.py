@@ -127,7 +127,7 @@ def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
 
     project = find_project()
     index = RunIndex(project.repro_dir)
-    run = _planned_run(index.folder, run)
+    run = index.resolve(run, planned=True)
     with open(os.path.join(index.folder, f"{run}.spec"), encoding="utf-8") as file:
         spec = RunSpec.from_json(file.read())
     if step not in spec.steps:
@@ -162,22 +162,6 @@ def _inputs_from_file(path: str, args: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(loaded.get(key), dict):
             raise UsageError(f"--inputs {path}: no artifact for argument {key!r}")
     return {key: loaded[key] for key in needed}
-
-
-def _planned_run(folder: str, prefix: str) -> str:
-    """The run whose spec ``prefix`` names (a spec is kept while a run is in
-    flight and after one that did not succeed)."""
-    from repro.lineage.runs import AmbiguousRunError, UnknownRunError, is_run_id_prefix
-
-    if not is_run_id_prefix(prefix):
-        raise UnknownRunError(prefix)
-    names = os.listdir(folder) if os.path.isdir(folder) else []
-    matches = sorted(n[:-5] for n in names if n.endswith(".spec") and n.startswith(prefix))
-    if not matches:
-        raise UnknownRunError(prefix)
-    if len(matches) > 1 and prefix not in matches:
-        raise AmbiguousRunError(prefix, matches)
-    return prefix if prefix in matches else matches[0]
 
 
 def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None) -> dict[str, Any]:

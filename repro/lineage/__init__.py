@@ -25,7 +25,3 @@ __getattr__ = lazy_exports(
         "StepRecord": "repro.lineage.records",
     },
 )
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)

@@ -154,17 +154,26 @@ class RunIndex:
         return parse_record(data, path)
 
     def ids(self) -> list[str]:
+        return self._listed(".json")
+
+    def _listed(self, suffix: str) -> list[str]:
+        """Run ids of the files in the index with ``suffix``."""
         try:
             names = os.listdir(self.folder)
         except FileNotFoundError:
             return []
-        return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
+        cut = len(suffix)
+        return sorted(n[:-cut] for n in names if n.endswith(suffix) and not n.startswith("."))
 
-    def resolve(self, prefix: str) -> str:
+    def resolve(self, prefix: str, *, planned: bool = False) -> str:
+        """The run ``prefix`` names: among the recorded runs, or with
+        ``planned`` among those whose spec is kept (in flight, or that did
+        not succeed)."""
         prefix = prefix.strip().lower()
         if not is_run_id_prefix(prefix):
             raise UnknownRunError(prefix)
-        matches = [run_id for run_id in self.ids() if run_id.startswith(prefix)]
+        ids = self._listed(".spec") if planned else self.ids()
+        matches = [run_id for run_id in ids if run_id.startswith(prefix)]
         if not matches:
             raise UnknownRunError(prefix)
         if len(matches) > 1 and prefix not in matches:
@@ -182,9 +191,4 @@ class RunIndex:
 
     def interrupted(self) -> list[str]:
         """Runs that started and never wrote a record (killed mid-way)."""
-        try:
-            names = os.listdir(self.folder)
-        except FileNotFoundError:
-            return []
-        journals = {n[:-8] for n in names if n.endswith(".journal")}
-        return sorted(journals - set(self.ids()))
+        return sorted(set(self._listed(".journal")) - set(self.ids()))

@@ -26,7 +26,3 @@ __getattr__ = lazy_exports(
         "step": "repro.pipelines.steps",
     },
 )
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)

@@ -15,7 +15,3 @@ __getattr__ = lazy_exports(
         "pipeline_status": "repro.runner.status",
     },
 )
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repro.hashing import canonical_dumps, get_algorithm
 from repro.project import Project
+
+if TYPE_CHECKING:
+    from repro.snapshot import StatCache
 from repro.runner.lockfile import known_valid
 from repro.runner.targets import Target
 
@@ -37,14 +40,14 @@ def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -
     if not isinstance(entry.get("record"), str) or not project.store().exists(entry["record"]):
         return None  # the cache was emptied: the outputs are gone too
     algorithm = project.config.core.hash
-    checks = (
-        _steps_hold(project, entry.get("steps"), algorithm),
-        _params_hold(entry, overrides),
-        _files_hold(project.root, entry.get("code_files"), algorithm),
-        _environment_holds(project.root, entry.get("environment"), algorithm),
-        _data_holds(project, entry.get("inputs"), algorithm),
+    # Cheapest first; the first that fails ends the look.
+    holds = (
+        _params_hold(entry, overrides)
+        and _files_hold(project.root, entry.get("code_files"), algorithm)
+        and _environment_holds(project.root, entry.get("environment"), algorithm)
+        and _tree_holds(project, entry, algorithm)
     )
-    if not all(checks):
+    if not holds:
         return None
     return UpToDate(entry["pipeline_name"], entry["run"], list(entry.get("steps") or {}))
 
@@ -87,7 +90,15 @@ def _record_path(project: Project, run: object) -> str:
     return os.path.join(project.repro_dir, "runs", f"{run}.json")
 
 
-def _steps_hold(project: Project, steps: object, algorithm: str) -> bool:
+def _tree_holds(project: Project, entry: Mapping[str, Any], algorithm: str) -> bool:
+    """The data and the shell outs, each a stat per file (one stat cache)."""
+    stat_cache = project.stat_cache()
+    return _steps_hold(project, entry.get("steps"), algorithm, stat_cache) and _data_holds(
+        project, entry.get("inputs"), algorithm, stat_cache
+    )
+
+
+def _steps_hold(project: Project, steps: object, algorithm: str, stat_cache: StatCache) -> bool:
     """No step that always executes, and every shell out still in the work
     tree as the run left it (a cached shell step would restore it)."""
     if not isinstance(steps, dict) or not steps:
@@ -95,17 +106,17 @@ def _steps_hold(project: Project, steps: object, algorithm: str) -> bool:
     for step in steps.values():
         if not isinstance(step, dict) or not step.get("cache", True):
             return False
-        if step.get("kind") == "shell" and not _outs_hold(project, step.get("outputs"), algorithm):
+        outputs = step.get("outputs")
+        if step.get("kind") == "shell" and not _outs_hold(project, outputs, algorithm, stat_cache):
             return False
     return True
 
 
-def _outs_hold(project: Project, outputs: object, algorithm: str) -> bool:
+def _outs_hold(project: Project, outputs: object, algorithm: str, stat_cache: StatCache) -> bool:
     from repro.snapshot import snapshot
 
     if not isinstance(outputs, dict):
         return False
-    stat_cache = project.stat_cache()
     for out, oid in outputs.items():
         path = os.path.join(project.root, out)
         if not os.path.exists(path):
@@ -168,12 +179,11 @@ def _environment_holds(root: str, env: object, algorithm: str) -> bool:
     return current_versions(recorded) == recorded
 
 
-def _data_holds(project: Project, inputs: object, algorithm: str) -> bool:
+def _data_holds(project: Project, inputs: object, algorithm: str, stat_cache: StatCache) -> bool:
     from repro.snapshot import snapshot
 
     if not isinstance(inputs, dict):
         return False
-    stat_cache = project.stat_cache()
     for uri, pinned in inputs.items():
         if not isinstance(pinned, dict) or "://" in uri:
             return False  # remote data is checked by the slow path

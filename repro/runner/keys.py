@@ -43,17 +43,9 @@ def environment_record(root: str, modules: tuple[str, ...], algorithm: str) -> E
 def _environment(root: str, modules: tuple[str, ...], algorithm: str) -> EnvironmentRecord:
     from repro.pipelines.environment import environment
 
-    env = environment(root, modules, algorithm=algorithm)
-    return EnvironmentRecord(
-        python=env.python,
-        python_full=env.python_full,
-        platform=env.platform,
-        lockfile=env.lockfile,
-        lockfile_oid=env.lockfile_oid,
-        distributions=dict(env.distributions),
-        image=env.image,
-        oid=env.oid,
-    )
+    fields = environment(root, modules, algorithm=algorithm).to_dict()
+    fields.pop("algorithm")  # the record's ids carry it already
+    return EnvironmentRecord.model_validate(fields)
 
 
 @dataclass(frozen=True)

@@ -79,11 +79,8 @@ def test_no_cache_executes_every_step(flow: Path) -> None:
 
 
 def test_code_edited_while_a_run_is_in_flight_is_not_cached_as_the_old_code(flow: Path) -> None:
-    import subprocess
-    import sys
-    import time
 
-    from pipeline_testing import commit_all, dedent
+    from pipeline_testing import commit_all, dedent, start_repro, wait_for
 
     (flow / "inflight.py").write_text(
         dedent("""
@@ -112,32 +109,21 @@ def test_code_edited_while_a_run_is_in_flight_is_not_cached_as_the_old_code(flow
     """)
     )
     commit_all(flow, "inflight")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "repro", "run", "inflight.py:inflight"],
-        cwd=flow,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while not (flow / "slow-started").exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    process = start_repro(flow, "run", "inflight.py:inflight")
+    wait_for(flow / "slow-started")
     edit(flow / "inflight.py", "return x + 100", "return x + 200")
     (flow / "go").write_text("now")
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1
-    assert b"the code of step 'after' changed while the step ran" in err
+    assert "the code of step 'after' changed while the step ran" in err
     # Nothing was cached under the old code's key for the new code: it runs now.
     doc = run_json(flow, "inflight.py:inflight")
     assert executed(doc) == {"after"}
 
 
 def test_data_changed_while_its_step_ran_fails_the_step(flow: Path) -> None:
-    import subprocess
-    import sys
-    import time
 
-    from pipeline_testing import commit_all, dedent
+    from pipeline_testing import commit_all, dedent, start_repro, wait_for
 
     (flow / "reader.py").write_text(
         dedent("""
@@ -161,18 +147,10 @@ def test_data_changed_while_its_step_ran_fails_the_step(flow: Path) -> None:
     """)
     )
     commit_all(flow, "reader")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "repro", "run", "reader.py:reader"],
-        cwd=flow,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while not (flow / "read-started").exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    process = start_repro(flow, "run", "reader.py:reader")
+    wait_for(flow / "read-started")
     edit(flow / "data/rows.csv", "\n4\n", "\n44\n")
     (flow / "go").write_text("now")
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1
-    assert b"data/rows.csv changed while the step ran" in err
+    assert "data/rows.csv changed while the step ran" in err

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-from pipeline_testing import cli, commit_all, dedent, edit, executed, run_json, statuses
+from pipeline_testing import (
+    cli,
+    commit_all,
+    dedent,
+    edit,
+    executed,
+    run_json,
+    start_repro,
+    statuses,
+    wait_for,
+)
 
 SLOW = dedent("""
     import time
@@ -134,27 +141,12 @@ def _start_slow(flow: Path, delay: float) -> subprocess.Popen[str]:
     (flow / "slow.py").write_text(SLOW)
     (flow / "delay").write_text(str(delay))
     commit_all(flow, "slow")
-    env = {k: v for k, v in os.environ.items() if k != "REPRO_DEBUG"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "repro", "run", "slow.py:slow", "--json"],
-        cwd=flow,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_for(path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
+    return start_repro(flow, "run", "slow.py:slow", "--json")
 
 
 def test_kill_9_mid_run_then_the_next_run_reuses_finished_steps(flow: Path) -> None:
     process = _start_slow(flow, 60)
-    _wait_for(flow / "second-started")
+    wait_for(flow / "second-started")
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     (flow / "delay").write_text("0")
@@ -166,7 +158,7 @@ def test_kill_9_mid_run_then_the_next_run_reuses_finished_steps(flow: Path) -> N
 
 def test_ctrl_c_mid_run_records_an_interrupted_run(flow: Path) -> None:
     process = _start_slow(flow, 60)
-    _wait_for(flow / "second-started")
+    wait_for(flow / "second-started")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
@@ -180,7 +172,7 @@ def test_ctrl_c_mid_run_records_an_interrupted_run(flow: Path) -> None:
 
 def test_a_second_run_waits_for_the_first(flow: Path) -> None:
     process = _start_slow(flow, 3)
-    _wait_for(flow / "second-started")
+    wait_for(flow / "second-started")
     second = cli(flow, "run", "slow.py:slow", "--json")
     process.communicate(timeout=60)
     assert process.returncode == 0
