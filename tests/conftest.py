@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from repro_testing import git
+from s3_testing import S3Server, start_s3_server
 
 from repro.project import Project, init_project
 
@@ -21,3 +23,11 @@ def git_repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def project(git_repo: Path) -> Project:
     return init_project(str(git_repo)).project
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible server on loopback, one per test process."""
+    server = start_s3_server()
+    yield server
+    server.stop()

@@ -41,6 +41,17 @@ FORBIDDEN = {
     "git": {"materialize", "pipelines", "lineage", "backends", "runner", "cli"},
     "backends": {"pipelines", "runner", "cli"},
     "runner": {"cli"},
+    # Remotes open stores by name from the config: below them only the store.
+    "remotes": {
+        "snapshot",
+        "materialize",
+        "pipelines",
+        "lineage",
+        "git",
+        "backends",
+        "runner",
+        "cli",
+    },
 }
 
 

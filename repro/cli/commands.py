@@ -79,8 +79,13 @@ def diff_targets(old: str, new: str) -> TreeDiff:
     return diff_trees(_tree_of(project, old), _tree_of(project, new))
 
 
-def fsck_store() -> FsckReport:
-
+def fsck_store(remote: str | None = None, sample: int | None = None) -> FsckReport:
+    """The local cache's check, or with ``remote`` (``""``: the default
+    remote) that remote's."""
     project = find_project()
     with progress_bar("checking", None, unit="objects") as advance:
-        return fsck(project.store(), progress=advance)
+        if remote is not None:
+            from repro.runner.remote_fsck import fsck_remote
+
+            return fsck_remote(project, remote or None, sample, progress=advance)
+        return fsck(project.store(), progress=advance, sample=sample)

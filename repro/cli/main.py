@@ -12,8 +12,12 @@ import typer
 
 from repro import __version__
 from repro.cli import output
+from repro.cli.gc_commands import OptionalRemoteCommand
+from repro.cli.gc_commands import register as register_gc_commands
 from repro.cli.pipeline_commands import JsonOption
 from repro.cli.pipeline_commands import register as register_pipeline_commands
+from repro.cli.remote_commands import register as register_remote_commands
+from repro.cli.sync_commands import register as register_sync_commands
 
 app = typer.Typer(
     name="repro",
@@ -93,7 +97,7 @@ def snapshot(
         return
     stored = "stored" if result.stored else "not stored"
     output.say(
-        f"{result.oid}  {_count(result.files, 'file')}, {_size(result.bytes)} "
+        f"{result.oid}  {_count(result.files, 'file')}, {output.human_size(result.bytes)} "
         f"({result.hashed} hashed, {result.reused} unchanged; {stored})"
     )
 
@@ -211,16 +215,34 @@ def diff(
     )
 
 
-@app.command()
-def fsck(as_json: JsonOption = False) -> None:
-    """Re-hash every object in the local cache; name each one that is bad."""
+@app.command(cls=OptionalRemoteCommand)
+def fsck(
+    remote: Annotated[
+        str | None,
+        typer.Option(
+            "--remote",
+            "-r",
+            help="Check a remote's objects instead (--remote alone: the default remote).",
+        ),
+    ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample", min=1, help="Check N loose and N packed objects picked at random."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-hash every object in the local cache (or a remote); name each one that is bad."""
     from repro.cli.commands import fsck_store
 
-    report = fsck_store()
+    report = fsck_store(remote, sample)
     if as_json:
         output.print_json(
             {
                 "checked": report.checked,
+                "total": report.total,
+                "sample": report.sample,
                 "trees": report.trees,
                 "problems": [
                     {"oid": p.oid, "where": p.where, "reason": p.reason} for p in report.problems
@@ -232,7 +254,10 @@ def fsck(as_json: JsonOption = False) -> None:
         for problem in report.problems:
             output.say_err(f"bad: {problem}")
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
-        output.say(f"checked {report.checked} objects ({report.trees} trees): {verdict}")
+        checked = f"{report.checked} objects"
+        if report.sample is not None:
+            checked = f"a sample of {report.checked} of {report.total} objects"
+        output.say(f"checked {checked} ({report.trees} trees): {verdict}")
         if report.leftovers:
             output.say(
                 f"{_count(len(report.leftovers), 'file')} left by interrupted writes "
@@ -243,6 +268,9 @@ def fsck(as_json: JsonOption = False) -> None:
 
 
 register_pipeline_commands(app)
+register_remote_commands(app)
+register_sync_commands(app)
+register_gc_commands(app)
 
 
 def _names_a_run(text: str) -> bool:
@@ -257,15 +285,6 @@ def _names_a_run(text: str) -> bool:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
 
 
 def run(argv: list[str] | None = None) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 __all__ = [
     "RUN_SCHEMA",
@@ -67,6 +67,18 @@ class InputSnapshot(_Record):
     files: int
     bytes: int
     kind: Literal["file", "folder"] = "folder"  # a file's tree holds it under its name
+    # "reference": ``oid`` names a manifest of the objects' sizes, ETags and
+    # versions (a blob), not a tree of their content.
+    mode: Literal["copy", "reference"] = "copy"
+
+    @model_serializer(mode="wrap")
+    def _omit_copy_mode(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The default is left out, so that records and locks written before
+        # the field existed serialize to the same bytes (and record ids).
+        data: dict[str, Any] = handler(self)
+        if data.get("mode") == "copy":
+            del data["mode"]
+        return data
 
 
 class Fingerprints(_Record):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, Literal, get_args
 
 from repro.errors import UsageError
 
-__all__ = ["Dataset", "InvalidDatasetError", "Model"]
+__all__ = ["DATASET_MODES", "Dataset", "DatasetMode", "InvalidDatasetError", "Model"]
+
+DatasetMode = Literal["copy", "reference"]
+DATASET_MODES: Final[tuple[str, ...]] = get_args(DatasetMode)
 
 
 class InvalidDatasetError(UsageError, ValueError):
@@ -19,9 +23,15 @@ class InvalidDatasetError(UsageError, ValueError):
 class Dataset:
     """A file, folder or fsspec URL that the run snapshots before any step
     reads it; a step receives it as a local ``pathlib.Path``. A local path
-    is relative to the project root."""
+    is relative to the project root.
+
+    ``mode`` says how a URL is pinned: ``"copy"`` stores its content in the
+    object store (an exact replay is guaranteed), ``"reference"`` records
+    each object's size, ETag and version id without copying it (a replay
+    reads the recorded versions, or fails naming what moved on)."""
 
     uri: str
+    mode: DatasetMode = "copy"
 
     def __post_init__(self) -> None:
         if not isinstance(self.uri, str) or not self.uri:
@@ -29,6 +39,15 @@ class Dataset:
         local = self.uri.removeprefix("file://")
         if "://" not in local and (local.startswith("/") or ".." in local.split("/")):
             raise InvalidDatasetError(self.uri, "a local dataset must be inside the project")
+        if self.mode not in DATASET_MODES:
+            choices = " or ".join(repr(mode) for mode in DATASET_MODES)
+            raise InvalidDatasetError(self.uri, f"mode must be {choices}, not {self.mode!r}")
+        if self.mode == "reference" and not self.is_remote:
+            raise InvalidDatasetError(
+                self.uri,
+                "mode='reference' is for URLs (s3://bucket/prefix/); a local dataset is "
+                "always copied, so leave mode out",
+            )
 
     @property
     def is_remote(self) -> bool:

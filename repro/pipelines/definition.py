@@ -110,7 +110,9 @@ class Pipeline:
 
     def _coerce(self, key: str, default: Any, value: Any) -> Any:
         if isinstance(default, Dataset) and isinstance(value, str):
-            return Dataset(value)
+            given = Dataset(value)
+            # Another URL for a referenced dataset is referenced too, not copied.
+            return Dataset(value, default.mode) if given.is_remote else given
         if not isinstance(value, Dataset):
             try:
                 canonical_dumps(value)

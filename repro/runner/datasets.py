@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from repro.errors import ReproError
 from repro.lineage.records import InputSnapshot
 from repro.pipelines.data import Dataset
 from repro.snapshot import StatCache
 from repro.store import ObjectStore
+
+if TYPE_CHECKING:
+    from repro.snapshot import ReferenceManifest
 
 __all__ = [
     "DataWouldBeLostError",
@@ -49,6 +52,8 @@ def snapshot_dataset(
     receive a local path."""
     from repro.snapshot import snapshot
 
+    if dataset.mode == "reference":
+        return _reference_dataset(dataset, algorithm, store, staging)
     kind: Literal["file", "folder"]
     if dataset.is_remote:
         found = snapshot(dataset.uri, algorithm=algorithm, store=store)
@@ -69,13 +74,53 @@ def snapshot_dataset(
     return Prepared(record, dataset.uri.removeprefix("file://"))
 
 
-def stage_snapshot(store: ObjectStore, snapshot: InputSnapshot, staging: str) -> Prepared:
-    """A snapshot copied from the store into the run's scratch folder: a URL
-    dataset, or in a replay one that the worktree cannot hold (it lies
-    behind a symlink out of the project); the step reads what the original
-    run read."""
+def _reference_dataset(
+    dataset: Dataset, algorithm: str, store: ObjectStore | None, staging: str | None
+) -> Prepared:
+    """A URL pinned by a manifest of its objects (no byte of them stored);
+    with ``staging``, the objects are downloaded there for the steps."""
+    from repro.hashing import get_algorithm
+    from repro.snapshot import list_reference
+
+    manifest = list_reference(dataset.uri)
+    data = manifest.to_bytes()
+    oid = store.write(data) if store is not None else get_algorithm(algorithm).hexdigest(data)
+    record = InputSnapshot(
+        uri=dataset.uri,
+        oid=oid,
+        files=manifest.files,
+        bytes=manifest.size,
+        kind=manifest.kind,
+        mode="reference",
+    )
+    if store is None or staging is None:
+        return Prepared(record, dataset.uri)
+    return Prepared(record, _fetch(record, manifest, staging, dataset.uri))
+
+
+def _fetch(snapshot: InputSnapshot, manifest: ReferenceManifest, staging: str, uri: str) -> str:
+    from repro.snapshot import fetch_reference
+
+    path = os.path.join(staging, snapshot.oid)
+    fetch_reference(uri, manifest, path)
+    return os.path.join(path, manifest.entries[0].path) if manifest.kind == "file" else path
+
+
+def stage_snapshot(
+    store: ObjectStore, snapshot: InputSnapshot, staging: str, uri: str | None = None
+) -> Prepared:
+    """A snapshot copied into the run's scratch folder: a URL dataset, or in
+    a replay one that the worktree cannot hold (it lies behind a symlink out
+    of the project); the step reads what the original run read. A reference
+    snapshot is downloaded from ``uri`` (the recorded one by default) at its
+    recorded versions, never snapshotted again."""
     from repro.store import read_tree
 
+    if snapshot.mode == "reference":
+        from repro.snapshot import read_manifest
+
+        manifest = read_manifest(store, snapshot.oid)
+        return Prepared(snapshot, _fetch(snapshot, manifest, staging, uri or snapshot.uri))
     path = os.path.join(staging, snapshot.oid)
     write_tree_files(store, snapshot.oid, path)
     if snapshot.kind == "file":

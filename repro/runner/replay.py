@@ -67,7 +67,7 @@ def replay_run(
     from repro.git import read_facts, temporary_worktree
 
     index = RunIndex(project.repro_dir)
-    original = index.load(index.resolve(run))
+    original = _available_record(project, index, run)
     if original.git.commit is None:
         raise NotReplayableError(original.id, "it was made outside a Git repository")
     replay_params = _params(original, params or {})
@@ -105,6 +105,31 @@ def replay_run(
     replay = outcome.record.model_copy(update={"verification": verification})
     store.write(index.save(replay))
     return ReplayOutcome(original, replay, verification, worktree if keep else None)
+
+
+def _available_record(project: Project, index: RunIndex, run: str) -> RunRecord:
+    """The run's record, with every object the replay needs in the local
+    cache: what a fresh clone lacks is fetched from the remote on demand."""
+    from repro.lineage.runs import UnknownRunError
+    from repro.runner.sync import fetch_runs, missing_objects
+
+    try:
+        original = index.load(index.resolve(run))
+    except UnknownRunError:
+        if not project.config.remotes:
+            raise
+        fetch_runs(project, [run])
+        return index.load(index.resolve(run))
+    missing = missing_objects(project, original)
+    if missing and project.config.remotes:
+        fetch_runs(project, [original.id])
+    elif missing:
+        raise NotReplayableError(
+            original.id,
+            f"{len(missing)} of its objects are not in the local cache; add the remote it "
+            "was pushed to ('repro remote add NAME URL') and run 'repro pull'",
+        )
+    return original
 
 
 def verify(original: RunRecord, replay: RunRecord) -> Verification:

@@ -206,7 +206,7 @@ class _Session:
         for uri, dataset in self.graph.datasets.items():
             recorded = pinned.get(redact_url(uri))
             if recorded is not None and (dataset.is_remote or escapes(self.root, uri)):
-                prepared[uri] = stage_snapshot(self.store, recorded, staging)
+                prepared[uri] = stage_snapshot(self.store, recorded, staging, uri)
             else:
                 prepared[uri] = snapshot_dataset(
                     self.root, dataset, self.algorithm, self.store, stat_cache, staging

@@ -18,16 +18,30 @@ if TYPE_CHECKING:
     from repro.snapshot.build import SnapshotResult, default_jobs, snapshot
     from repro.snapshot.checkout import LINK_TYPES, CheckoutResult, InvalidLinkTypeError
     from repro.snapshot.diff import Change, TreeDiff, diff_trees
+    from repro.snapshot.reference import (
+        DatasetMovedOnError,
+        ReferenceEntry,
+        ReferenceManifest,
+        fetch_reference,
+        list_reference,
+        read_manifest,
+    )
 
 _LAZY = {
     "Change": "repro.snapshot.diff",
     "CheckoutResult": "repro.snapshot.checkout",
+    "DatasetMovedOnError": "repro.snapshot.reference",
     "InvalidLinkTypeError": "repro.snapshot.checkout",
     "LINK_TYPES": "repro.snapshot.checkout",
+    "ReferenceEntry": "repro.snapshot.reference",
+    "ReferenceManifest": "repro.snapshot.reference",
     "SnapshotResult": "repro.snapshot.build",
     "TreeDiff": "repro.snapshot.diff",
     "default_jobs": "repro.snapshot.build",
     "diff_trees": "repro.snapshot.diff",
+    "fetch_reference": "repro.snapshot.reference",
+    "list_reference": "repro.snapshot.reference",
+    "read_manifest": "repro.snapshot.reference",
     "snapshot": "repro.snapshot.build",
 }
 
@@ -40,7 +54,10 @@ __all__ = [
     "Change",
     "CheckoutConflictError",
     "CheckoutResult",
+    "DatasetMovedOnError",
     "InvalidLinkTypeError",
+    "ReferenceEntry",
+    "ReferenceManifest",
     "SnapshotPathError",
     "SnapshotResult",
     "StatCache",
@@ -50,5 +67,8 @@ __all__ = [
     "UnsupportedFileError",
     "default_jobs",
     "diff_trees",
+    "fetch_reference",
+    "list_reference",
+    "read_manifest",
     "snapshot",
 ]

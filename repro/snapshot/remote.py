@@ -7,7 +7,7 @@ streamed so that a large object never sits whole in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from repro.errors import ReproError
 from repro.hashing import get_algorithm
@@ -17,28 +17,38 @@ from repro.store import ObjectStore, Tree, TreeEntry
 from repro.store.backend import iter_chunks
 from repro.store.fs import resolve
 
-__all__ = ["snapshot_url"]
+__all__ = ["find_objects", "snapshot_url"]
 
 
 def snapshot_url(url: str, algorithm: str, store: ObjectStore | None) -> Tree:
     fs, root = resolve(url)
-    try:
-        if not fs.exists(root):
-            raise PathNotFoundError(url)
-        found = fs.find(root, detail=True)
-    except ReproError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise UnreadablePathError(url, str(exc)) from exc
+    # fsspec shares one instance per URL in a process: an earlier run's
+    # listing must not answer for this one.
+    fs.invalidate_cache()
+    found = find_objects(fs, root, url)
     base = root.rstrip("/")
     entries = []
     for path in sorted(found):
         name = path[len(base) + 1 :] if path != base else base.rsplit("/", 1)[-1]
-        if IGNORED_NAMES.intersection(name.split("/")):
+        # A key ending in "/" is a folder marker (the S3 console makes them).
+        if not name or name.endswith("/") or IGNORED_NAMES.intersection(name.split("/")):
             continue
         oid, size = _hash_remote(fs, path, algorithm, store)
         entries.append(TreeEntry(name, oid, size))
     return Tree.build(algorithm, entries)
+
+
+def find_objects(fs: Any, root: str, url: str) -> dict[str, dict[str, Any]]:
+    """Every object under ``root`` with its listing details, in one listing."""
+    try:
+        if not fs.exists(root):
+            raise PathNotFoundError(url)
+        found: dict[str, dict[str, Any]] = fs.find(root, detail=True)
+    except ReproError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise UnreadablePathError(url, str(exc)) from exc
+    return found
 
 
 def _hash_remote(

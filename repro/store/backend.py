@@ -10,17 +10,24 @@ import errno
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from typing import IO, TYPE_CHECKING
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
 
 from repro.store.errors import StoreWriteError
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-__all__ = ["Backend", "FsspecBackend", "LocalBackend", "PendingWrite", "open_backend"]
+__all__ = ["Backend", "FileInfo", "FsspecBackend", "LocalBackend", "PendingWrite", "open_backend"]
 
 READ_ONLY = 0o444
 _WRITE_BUFFER = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    size: int
+    modified: float | None  # seconds since the epoch, where the backend knows it
 
 
 class PendingWrite(ABC):
@@ -67,6 +74,12 @@ class Backend(ABC):
 
     @abstractmethod
     def size(self, path: str) -> int: ...
+
+    @abstractmethod
+    def list_files(self, directory: str) -> dict[str, FileInfo]:
+        """Every file under ``directory``, at any depth, by path relative to
+        the root: one listing (paged by the service) instead of a request
+        per file. Empty when the folder does not exist."""
 
     def local_path(self, path: str) -> str | None:
         """A filesystem path for linking, where the backend has one."""
@@ -201,13 +214,28 @@ class LocalBackend(Backend):
     def size(self, path: str) -> int:
         return os.stat(self.full(path)).st_size
 
+    def list_files(self, directory: str) -> dict[str, FileInfo]:
+        found = {}
+        top = self.full(directory)
+        for folder, _dirs, names in os.walk(top):
+            for name in names:
+                full = os.path.join(folder, name)
+                try:
+                    stat = os.stat(full)
+                except FileNotFoundError:  # removed while we walked
+                    continue
+                found[os.path.relpath(full, self.root)] = FileInfo(stat.st_size, stat.st_mtime)
+        return found
+
     def local_path(self, path: str) -> str | None:
         return self.full(path)
 
 
 class _FsspecPendingWrite(PendingWrite):
-    """Spools locally, uploads to a ``.tmp-`` name beside the target and
-    moves it into place, so that no reader sees a partial object under a
+    """Spools locally, then uploads. An object store (S3, GCS, Azure,
+    memory) makes an upload visible only once it is complete, so it goes
+    straight to its name; any other filesystem gets a ``.tmp-`` name beside
+    the target and a move, so that no reader sees a partial object under a
     valid name and ``fsck`` finds what a failed upload left."""
 
     def __init__(self, backend: FsspecBackend) -> None:
@@ -220,29 +248,41 @@ class _FsspecPendingWrite(PendingWrite):
         self._spool.write(chunk)
 
     def commit(self, path: str) -> None:
-        fs, full = self._backend.fs, self._backend.full(path)
+        backend, full = self._backend, self._backend.full(path)
         self._spool.seek(0)
         try:
-            if not fs.exists(full):
+            if backend.atomic_upload:
+                self._upload(full)
+            elif not backend.fs.exists(full):
+                fs = backend.fs
                 fs.makedirs(fs._parent(full), exist_ok=True)
                 tmp = f"{fs._parent(full)}/.tmp-{os.urandom(8).hex()}"
-                with fs.open(tmp, "wb") as out:
-                    for block in iter(lambda: self._spool.read(8 << 20), b""):
-                        out.write(block)
+                self._upload(tmp)
                 fs.mv(tmp, full)
         except OSError as exc:
             raise _write_error(full, exc) from exc
         finally:
             self._spool.close()
 
+    def _upload(self, full: str) -> None:
+        with self._backend.fs.open(full, "wb") as out:
+            for block in iter(lambda: self._spool.read(8 << 20), b""):
+                out.write(block)
+
     def abort(self) -> None:
         self._spool.close()
+
+
+# Filesystems whose uploads appear whole or not at all.
+_ATOMIC_UPLOADS = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"}
 
 
 class FsspecBackend(Backend):
     def __init__(self, fs: AbstractFileSystem, root: str) -> None:
         self.fs = fs
         self.root = root.rstrip("/")
+        protocols = fs.protocol if isinstance(fs.protocol, tuple | list) else (fs.protocol,)
+        self.atomic_upload = bool(_ATOMIC_UPLOADS.intersection(protocols))
 
     def full(self, path: str) -> str:
         return f"{self.root}/{path}" if path else self.root
@@ -278,14 +318,50 @@ class FsspecBackend(Backend):
     def size(self, path: str) -> int:
         return int(self.fs.size(self.full(path)))
 
+    def list_files(self, directory: str) -> dict[str, FileInfo]:
+        full = self.full(directory)
+        try:
+            listing: dict[str, dict[str, Any]] = self.fs.find(full, detail=True)
+        except FileNotFoundError:
+            return {}
+        prefix = len(self.fs._strip_protocol(self.root).rstrip("/")) + 1
+        return {
+            self.fs._strip_protocol(path)[prefix:]: FileInfo(
+                int(info.get("size") or 0), _mtime(info)
+            )
+            for path, info in listing.items()
+            if info.get("type", "file") == "file"
+        }
 
-def open_backend(url: str, *, fsync: bool = True) -> Backend:
-    """A backend for a local path or any fsspec URL."""
+
+def _mtime(info: dict[str, Any]) -> float | None:
+    """The modification time of an fsspec listing entry: each filesystem
+    names it differently (S3 ``LastModified``, local ``mtime``, GCS
+    ``updated``)."""
+    for key in ("mtime", "LastModified", "last_modified", "updated", "created"):
+        value = info.get(key)
+        if isinstance(value, int | float):
+            return float(value)
+        from datetime import datetime
+
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
+
+
+def open_backend(url: str, *, fsync: bool = True, **options: object) -> Backend:
+    """A backend for a local path or any fsspec URL (``options`` are the
+    filesystem's storage options: an S3 endpoint, a region)."""
     if "://" not in url or url.startswith("file://"):
         return LocalBackend(url.removeprefix("file://"), fsync=fsync)
     from repro.store.fs import is_local, resolve
 
-    fs, path = resolve(url)
+    fs, path = resolve(url, **options)
     if is_local(fs):
         return LocalBackend(path, fsync=fsync)
     return FsspecBackend(fs, path)

@@ -15,6 +15,7 @@ look up only its tree.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,18 +25,31 @@ from repro.store.backend import Backend, iter_chunks
 from repro.store.errors import CorruptObjectError, InvalidOidError, ObjectNotFoundError
 from repro.store.pack import PACK_DIR, PackIndex, PackLocation, PackWriter
 
-__all__ = ["DEFAULT_PACK_SIZE", "DEFAULT_PACK_THRESHOLD", "Batch", "LooseLocation", "ObjectStore"]
+__all__ = [
+    "DEFAULT_PACK_SIZE",
+    "DEFAULT_PACK_THRESHOLD",
+    "OBJECTS_DIR",
+    "Batch",
+    "Location",
+    "LooseLocation",
+    "ObjectStore",
+]
 
 DEFAULT_PACK_THRESHOLD = 1 << 20
 DEFAULT_PACK_SIZE = 128 << 20
 OBJECTS_DIR = "objects"
 _CHUNK = 1 << 20
 _PREFIX = re.compile(r"[0-9a-f]{2}")
+_INDEX_JOBS = 8
+# Up to this many ids are looked up one by one; more, and one listing of
+# the loose objects is cheaper than a request each.
+_LOOK_EACH = 32
 
 
 @dataclass(frozen=True)
 class LooseLocation:
     path: str
+    size: int | None = None  # known when found by a listing
 
 
 Location = LooseLocation | PackLocation
@@ -49,11 +63,16 @@ class ObjectStore:
         *,
         pack_threshold: int = DEFAULT_PACK_THRESHOLD,
         pack_size: int = DEFAULT_PACK_SIZE,
+        index_cache: str | None = None,
     ) -> None:
         self.backend = backend
         self.algorithm = algorithm if isinstance(algorithm, Algorithm) else get_algorithm(algorithm)
         self.pack_threshold = pack_threshold
         self.pack_size = pack_size
+        # A local folder keeping copies of a remote's pack indexes: a pack's
+        # id is the hash of its index, so a kept copy never goes stale and
+        # is checked against its name when read.
+        self.index_cache = index_cache
         self._packs: dict[str, PackIndex] | None = None
         self._packed: dict[str, PackIndex] = {}
 
@@ -89,11 +108,39 @@ class ObjectStore:
         names = set(self.pack_ids())
         if self._packs.keys() - names:  # a pack went away (gc): start over
             self._packs, self._packed = {}, {}
-        for pack_id in sorted(names - self._packs.keys()):
+        new = sorted(names - self._packs.keys())
+        if len(new) > 1 and self.backend.local_path("") is None:
+            # A remote answers one index per request: ask for them side by side.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(_INDEX_JOBS) as pool:
+                indexes = list(pool.map(self.load_index, new))
+            for index in indexes:
+                self._add_index(index)
+            return
+        for pack_id in new:
             self.add_pack(pack_id)
 
     def load_index(self, pack_id: str) -> PackIndex:
-        return PackIndex(pack_id, self.backend.read_bytes(f"{PACK_DIR}/{pack_id}.idx"))
+        cached = self._cached_index(pack_id)
+        if cached is not None:
+            return PackIndex(pack_id, cached)
+        data = self.backend.read_bytes(f"{PACK_DIR}/{pack_id}.idx")
+        if self.index_cache is not None and self.algorithm.hexdigest(data) == pack_id:
+            from repro.atomic import write_atomic
+
+            write_atomic(os.path.join(self.index_cache, f"{pack_id}.idx"), data)
+        return PackIndex(pack_id, data)
+
+    def _cached_index(self, pack_id: str) -> bytes | None:
+        if self.index_cache is None or not self.algorithm.is_valid_oid(pack_id):
+            return None
+        try:
+            with open(os.path.join(self.index_cache, f"{pack_id}.idx"), "rb") as file:
+                data = file.read()
+        except FileNotFoundError:
+            return None
+        return data if self.algorithm.hexdigest(data) == pack_id else None
 
     def refresh(self) -> None:
         """Read the indexes of packs other writers have added since the last look."""
@@ -104,8 +151,11 @@ class ObjectStore:
         """Make a pack this process has just committed visible to reads."""
         if self._packs is None or pack_id in self._packs:
             return
-        index = self.load_index(pack_id)
-        self._packs[pack_id] = index
+        self._add_index(self.load_index(pack_id))
+
+    def _add_index(self, index: PackIndex) -> None:
+        assert self._packs is not None
+        self._packs[index.pack_id] = index
         # One dict over every pack: a batch of 100,000 new objects asks it
         # 100,000 times, and bisecting each pack's index per ask was the
         # largest cost of a cold snapshot.
@@ -152,6 +202,31 @@ class ObjectStore:
         wanted = [self.validate(oid) for oid in oids]
         self.refresh()
         return {oid for oid in wanted if not self._stored(oid)}
+
+    def locate_many(self, oids: Iterable[str]) -> dict[str, Location]:
+        """Where each of ``oids`` is, for those the store holds, in a few
+        requests: every pack index once, then either one listing of the
+        loose objects or, for a handful, one look each."""
+        wanted = {self.validate(oid) for oid in oids}
+        self.refresh()
+        self.packs()
+        found: dict[str, Location] = {}
+        for oid in wanted:
+            index = self._packed.get(oid)
+            location = index.find(oid) if index is not None else None
+            if location is not None:
+                found[oid] = location
+        rest = wanted - found.keys()
+        if len(rest) <= _LOOK_EACH or self.backend.local_path("") is not None:
+            for oid in rest:
+                if self.backend.exists(self.loose_path(oid)):
+                    found[oid] = LooseLocation(self.loose_path(oid))
+            return found
+        for path, info in self.backend.list_files(OBJECTS_DIR).items():
+            prefix, _, name = path.removeprefix(f"{OBJECTS_DIR}/").partition("/")
+            if prefix + name in rest and "/" not in name:
+                found[prefix + name] = LooseLocation(path, info.size)
+        return found
 
     def is_packed(self, oid: str) -> bool:
         return self._find_packed(self.validate(oid)) is not None

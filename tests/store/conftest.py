@@ -16,11 +16,16 @@ from store_testing import ALGORITHM, PACK_THRESHOLD, FileList, RecordingBackend
 from repro.store import Backend, FsspecBackend, LocalBackend, ObjectStore, open_backend
 
 
-@pytest.fixture(params=["local", "memory"])
+@pytest.fixture(params=["local", "memory", "s3"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    """Each backend of the contract suite, on a root of its own."""
+    """Each backend of the contract suite, on a root of its own: a folder,
+    fsspec's memory filesystem and a real S3-compatible server."""
     if request.param == "local":
         yield LocalBackend(str(tmp_path / "store"))
+        return
+    if request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        yield FsspecBackend(server.fs(), f"{server.new_bucket()}/store")
         return
     memory = open_backend(f"memory://test-{uuid.uuid4().hex}")
     assert isinstance(memory, FsspecBackend)

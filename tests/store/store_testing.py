@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import IO
 
 from repro.store import Backend
-from repro.store.backend import PendingWrite
+from repro.store.backend import FileInfo, PendingWrite
 
 ALGORITHM = "xxh3-128"
 PACK_THRESHOLD = 1024  # small, so that "large" objects stay cheap to make
@@ -62,3 +62,7 @@ class RecordingBackend(Backend):
     def local_path(self, path: str) -> str | None:
         self.calls.append(("local_path", path))
         return self.inner.local_path(path)
+
+    def list_files(self, directory: str) -> dict[str, FileInfo]:
+        self.calls.append(("list_files", directory))
+        return self.inner.list_files(directory)
