@@ -10,9 +10,12 @@ in the local cache. Then, in interleaved rounds, each on a new bucket:
 - ``repro pull`` in a fresh clone (download, verify, write the 10,000
   files back into the project) beside fsspec's bulk ``get`` of the same
   files. Goal: at least 0.8x.
-- After one file changes and the pipeline runs again, a second
-  ``repro push``: it must move one blob plus the tree, the step output and
-  the record, and take under a tenth of the first push's time.
+- After one file changes and the pipeline runs again, a second push: it
+  must move one blob plus the tree, the step output and the record, and
+  take under a tenth of the first push's time. Measured both as commands
+  (a process each, whose start-up and imports - s3fs alone costs 0.6 s
+  here - are a fixed cost) and in one process (as a CI job that runs and
+  then pushes), each on a new bucket.
 
 Every speed is a ratio measured in the same run (the machine is noisy);
 bytecode caches are on, as on a user's machine.
@@ -26,6 +29,8 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.common import (
@@ -199,17 +204,60 @@ def _check_same(expected: Path, actual: Path) -> None:
 
 def _second_push(
     ctx: Context, project: Path, server: object, env: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """The first and second push, each way: as commands (a new process each
+    time, start-up and imports included) and in one process (as a CI job
+    that runs and then pushes does)."""
+    note("second push after one file changed: as commands")
+    cli = _push_twice(ctx, project, server, env, lambda: _push_command(ctx, project, env))
+    note("second push after one file changed: in one process")
+    from repro.project import Project
+    from repro.runner.sync import push_runs
+
+    def in_process() -> tuple[int, int]:
+        outcome = push_runs(Project(str(project)))
+        return outcome.report.moved, outcome.report.bytes
+
+    with _environ(env):
+        warm = _push_twice(ctx, project, server, env, in_process)
+    return {"command": cli, "in_process": warm}
+
+
+def _push_command(ctx: Context, project: Path, env: dict[str, str]) -> tuple[int, int]:
+    doc = json.loads(run_command([ctx.repro, "push", "--json"], cwd=project, env=env))
+    return doc["moved"], doc["bytes"]
+
+
+def _push_twice(
+    ctx: Context,
+    project: Path,
+    server: object,
+    env: dict[str, str],
+    push: Callable[[], tuple[int, int]],
 ) -> dict[str, float]:
-    note("second push after one file changed")
     bucket = server.new_bucket()  # type: ignore[attr-defined]
     _set_remote(ctx, project, bucket, server.endpoint)  # type: ignore[attr-defined]
-    first, _ = _timed([ctx.repro, "push", "--json"], project, env)
+    started = time.perf_counter()
+    push()
+    first = time.perf_counter() - started
     changed = next((project / "data").rglob("*.bin"))
     changed.write_bytes(os.urandom(changed.stat().st_size))
     run_command([ctx.repro, "run"], cwd=project, env=env)
-    second, out = _timed([ctx.repro, "push", "--json"], project, env)
-    doc = json.loads(out)
-    return {"first": first, "second": second, "moved": doc["moved"], "bytes": doc["bytes"]}
+    started = time.perf_counter()
+    moved, size = push()
+    second = time.perf_counter() - started
+    return {"first": first, "second": second, "moved": moved, "bytes": size}
+
+
+@contextmanager
+def _environ(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _report(
@@ -218,7 +266,7 @@ def _report(
     size: int,
     rounds: int,
     seconds: dict[str, list[float]],
-    second: dict[str, float],
+    second: dict[str, dict[str, float]],
 ) -> None:
     median = {name: statistics.median(values) for name, values in seconds.items()}
     push_ratio = median["fsspec put"] / median["repro push"]
@@ -239,14 +287,23 @@ def _report(
             ["fsspec get (s3fs, recursive)", median["fsspec get"], mb / median["fsspec get"], 1.0],
         ],
     )
-    ratio = second["second"] / second["first"]
+    rows = []
+    for way, figures in second.items():
+        label = "as commands" if way == "command" else "in one process"
+        rows.append([f"first push, {label}", figures["first"], "", "", ""])
+        rows.append(
+            [
+                f"second push, {label}",
+                figures["second"],
+                figures["second"] / figures["first"],
+                int(figures["moved"]),
+                int(figures["bytes"]),
+            ]
+        )
     print_table(
         "second push after one file changed",
-        ["", "seconds", "objects moved", "bytes moved"],
-        [
-            ["first push", second["first"], "", ""],
-            ["second push", second["second"], int(second["moved"]), int(second["bytes"])],
-        ],
+        ["", "seconds", "x first push", "objects moved", "bytes moved"],
+        rows,
     )
     report.data["remote"] = {"seconds": seconds, "second_push": second}
     report.check(
@@ -261,15 +318,18 @@ def _report(
         f">= {SPEED_GOAL}x",
         pull_ratio >= SPEED_GOAL,
     )
-    report.check(
-        "second push (one file changed) / first push",
-        f"{ratio:.3f}",
-        f"< {SECOND_PUSH_GOAL}",
-        ratio < SECOND_PUSH_GOAL,
-    )
-    report.check(
-        "objects moved by the second push",
-        str(int(second["moved"])),
-        "<= 4 (blob, tree, output, record)",
-        second["moved"] <= 4,
-    )
+    for way, figures in second.items():
+        ratio = figures["second"] / figures["first"]
+        label = "as commands" if way == "command" else "in one process"
+        report.check(
+            f"second push (one file changed) / first push, {label}",
+            f"{ratio:.3f}",
+            f"< {SECOND_PUSH_GOAL}",
+            ratio < SECOND_PUSH_GOAL,
+        )
+        report.check(
+            f"objects moved by the second push, {label}",
+            str(int(figures["moved"])),
+            "<= 4 (blob, tree, output, record)",
+            figures["moved"] <= 4,
+        )

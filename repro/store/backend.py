@@ -85,6 +85,15 @@ class Backend(ABC):
         """A filesystem path for linking, where the backend has one."""
         return None
 
+    def touch(self, path: str) -> None:
+        """Mark an existing file as just used, so that a gc's grace period
+        spares a pack whose object a writer found already there (as Git
+        freshens what it would have written). Loose objects are not touched:
+        a checkout hard-links them, and their mtime is the work tree file's.
+        Remote stores cannot do it cheaply; their gc relies on the grace
+        period alone."""
+        return
+
     def write_atomic(self, path: str, chunks: Iterable[bytes | memoryview]) -> None:
         pending = self.begin_write(os.path.dirname(path))
         try:
@@ -229,6 +238,10 @@ class LocalBackend(Backend):
 
     def local_path(self, path: str) -> str | None:
         return self.full(path)
+
+    def touch(self, path: str) -> None:
+        with contextlib.suppress(OSError):
+            os.utime(self.full(path))
 
 
 class _FsspecPendingWrite(PendingWrite):

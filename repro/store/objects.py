@@ -203,6 +203,15 @@ class ObjectStore:
         self.refresh()
         return {oid for oid in wanted if not self._stored(oid)}
 
+    def present(self, oids: Iterable[str]) -> set[str]:
+        """Which of ``oids`` the store holds: ``locate_many`` without
+        finding where each one is."""
+        wanted = {self.validate(oid) for oid in oids}
+        self.refresh()
+        self.packs()
+        found = {oid for oid in wanted if oid in self._packed}
+        return found | self._loose_among(wanted - found).keys()
+
     def locate_many(self, oids: Iterable[str]) -> dict[str, Location]:
         """Where each of ``oids`` is, for those the store holds, in a few
         requests: every pack index once, then either one listing of the
@@ -216,15 +225,27 @@ class ObjectStore:
             location = index.find(oid) if index is not None else None
             if location is not None:
                 found[oid] = location
-        rest = wanted - found.keys()
-        if len(rest) <= _LOOK_EACH or self.backend.local_path("") is not None:
-            for oid in rest:
-                if self.backend.exists(self.loose_path(oid)):
-                    found[oid] = LooseLocation(self.loose_path(oid))
-            return found
+        found.update(self._loose_among(wanted - found.keys()))
+        return found
+
+    def _loose_among(self, oids: set[str]) -> dict[str, LooseLocation]:
+        if self.backend.local_path("") is not None or len(oids) <= 1:
+            return {
+                oid: LooseLocation(p)
+                for oid in oids
+                if self.backend.exists(p := self.loose_path(oid))
+            }
+        if len(oids) <= _LOOK_EACH:
+            from concurrent.futures import ThreadPoolExecutor
+
+            paths = {oid: self.loose_path(oid) for oid in oids}
+            with ThreadPoolExecutor(_INDEX_JOBS) as pool:
+                there = dict(zip(paths, pool.map(self.backend.exists, paths.values()), strict=True))
+            return {oid: LooseLocation(paths[oid]) for oid, yes in there.items() if yes}
+        found = {}
         for path, info in self.backend.list_files(OBJECTS_DIR).items():
             prefix, _, name = path.removeprefix(f"{OBJECTS_DIR}/").partition("/")
-            if prefix + name in rest and "/" not in name:
+            if prefix + name in oids and "/" not in name:
                 found[prefix + name] = LooseLocation(path, info.size)
         return found
 
@@ -364,6 +385,7 @@ class Batch:
         self._writer: PackWriter | None = None
         self.pack_ids: list[str] = []
         self.written = 0
+        self._freshened: set[str] = set()
 
     def __enter__(self) -> Batch:
         return self
@@ -398,7 +420,11 @@ class Batch:
                 self.written += 1
             return
         writer = self._writer
-        if (writer is not None and oid in writer) or store._find_packed(oid) is not None:
+        if writer is not None and oid in writer:
+            return
+        packed = store._find_packed(oid)
+        if packed is not None:
+            self._freshen(packed.pack_id)
             return
         if writer is None:
             writer = self._writer = PackWriter(store.backend, store.algorithm)
@@ -406,6 +432,12 @@ class Batch:
         self.written += 1
         if writer.size >= store.pack_size:
             self._flush()
+
+    def _freshen(self, pack_id: str) -> None:
+        if pack_id not in self._freshened:
+            self._freshened.add(pack_id)
+            self._store.backend.touch(f"{PACK_DIR}/{pack_id}.pack")
+            self._store.backend.touch(f"{PACK_DIR}/{pack_id}.idx")
 
     def _flush(self) -> None:
         if self._writer is not None:

@@ -79,7 +79,7 @@ def transfer(
         raise ValueError("stores of different hash algorithms cannot share objects")
     wanted = {oid for phase in phases for oid in phase}
     report = TransferReport(wanted=len(wanted))
-    present = destination.locate_many(wanted).keys()
+    present = destination.present(wanted)
     report.present = len(present)
     todo = wanted - present
     where = source.locate_many(todo)

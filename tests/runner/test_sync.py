@@ -6,6 +6,8 @@ S3-compatible server."""
 from __future__ import annotations
 
 import shutil
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -178,3 +180,44 @@ def test_pull_never_overwrites_data_that_differs(folder_origin: Path) -> None:
     assert (clone / "data/rows.csv").read_text() == "value\n99\n"
     assert cli(clone, "pull", "--force").code == 0
     assert (clone / "data/rows.csv").read_bytes() == (folder_origin / "data/rows.csv").read_bytes()
+
+
+def _with_remote(root: Path, table: str) -> Path:
+    make_flow_project(root, commit=False)
+    config = root / ".repro/config.toml"
+    config.write_text(config.read_text() + "\n" + table)
+    commit_all(root, "flow project")
+    assert run_json(root)["run"]
+    return root
+
+
+def test_push_to_a_bucket_that_does_not_exist_names_it(git_repo: Path, s3_server: S3Server) -> None:
+    url = "s3://no-such-bucket-x/repro"
+    table = f'[remote.origin]\nurl = "{url}"\nendpoint_url = "{s3_server.endpoint}"\n'
+    error = one_line_error(cli(_with_remote(git_repo, table), "push"))
+    assert "bucket 'no-such-bucket-x' does not exist" in error
+
+
+@pytest.mark.slow
+def test_push_to_an_unreachable_remote_fails_in_seconds(git_repo: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    table = (
+        f'[remote.origin]\nurl = "s3://bucket/repro"\nendpoint_url = "http://127.0.0.1:{port}"\n'
+    )
+    project = _with_remote(git_repo, table)
+    started = time.monotonic()
+    error = one_line_error(cli(project, "push"))
+    assert "cannot reach remote 'origin'" in error
+    assert time.monotonic() - started < 30
+
+
+def test_an_unknown_remote_name_lists_the_known_ones(folder_origin: Path) -> None:
+    error = one_line_error(cli(folder_origin, "push", "--remote", "nope"))
+    assert "no remote named 'nope'" in error and "origin" in error
+
+
+def test_no_remote_at_all_says_how_to_add_one(git_repo: Path) -> None:
+    error = one_line_error(cli(_with_remote(git_repo, ""), "push"))
+    assert "repro remote add" in error

@@ -66,3 +66,7 @@ class RecordingBackend(Backend):
     def list_files(self, directory: str) -> dict[str, FileInfo]:
         self.calls.append(("list_files", directory))
         return self.inner.list_files(directory)
+
+    def touch(self, path: str) -> None:
+        self.calls.append(("touch", path))
+        self.inner.touch(path)

@@ -516,3 +516,16 @@ def test_writing_a_stored_object_again_leaves_its_file_untouched(local_store: Ob
 def test_only_a_local_backend_gives_a_local_path(store: ObjectStore) -> None:
     oid = store.write(b"where")
     assert (store.local_path(oid) is None) == (not isinstance(store.backend, LocalBackend))
+
+
+def test_a_batch_finding_an_object_packed_freshens_its_pack(local_store: ObjectStore) -> None:
+    """A gc's grace period must spare the pack of an object a writer relied on."""
+    with local_store.batch() as batch:
+        batch.add(b"small and packed")
+    (pack_id,) = local_store.pack_ids()
+    pack = local_store.backend.local_path(f"packs/{pack_id}.pack")
+    assert pack is not None
+    os.utime(pack, (1, 1))
+    with local_store.batch() as batch:
+        batch.add(b"small and packed")
+    assert os.stat(pack).st_mtime > 1
