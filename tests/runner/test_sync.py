@@ -221,3 +221,17 @@ def test_an_unknown_remote_name_lists_the_known_ones(folder_origin: Path) -> Non
 def test_no_remote_at_all_says_how_to_add_one(git_repo: Path) -> None:
     error = one_line_error(cli(_with_remote(git_repo, ""), "push"))
     assert "repro remote add" in error
+
+
+def test_push_takes_named_runs_or_all_of_them(folder_origin: Path, tmp_path: Path) -> None:
+    first, _ = _run_and_push(folder_origin)
+    edit(folder_origin / "data/rows.csv", "\n4\n", "\n6\n")
+    second = run_json(folder_origin)["run"]
+    edit(folder_origin / "data/rows.csv", "\n6\n", "\n7\n")
+    third = run_json(folder_origin)["run"]
+    listed = tmp_path / "remote" / "xxh3-128" / "runs"
+    assert cli(folder_origin, "push", second[:8]).code == 0
+    assert sorted(p.name for p in listed.iterdir()) == sorted([first, second])
+    pushed = cli(folder_origin, "push", "--all", "--json").json()
+    assert pushed["runs"] == sorted([first, second, third])
+    assert sorted(p.name for p in listed.iterdir()) == sorted([first, second, third])
