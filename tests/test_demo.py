@@ -1,5 +1,6 @@
 """`make demo` from a clean clone: the quickstart runs (4 steps executed),
-runs again (4 cached) and its first run replays bit-identical."""
+runs again (4 cached) and its first run replays bit-identical, there and,
+after a push, in a fresh clone."""
 
 from __future__ import annotations
 
@@ -21,5 +22,6 @@ def test_the_quickstart_demo_executes_caches_and_verifies() -> None:
     out = done.stdout
     assert "succeeded (4 executed)" in out
     assert "up to date, 4 steps cached" in out
-    assert out.count("identical  ") == 4 and ": identical" in out
+    assert out.count("identical  ") == 8 and out.count(": identical") == 2
+    assert "pushed 1 run to shared" in out
     assert "model  my_model version" in out

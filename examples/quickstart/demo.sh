@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Quickstart: run the pipeline (4 steps execute), run it again (4 cached),
-# then replay the first run from its pins and verify every output's bytes.
+# then replay the first run from its pins and verify every output's bytes;
+# push it to a remote (a folder here; s3://… works the same) and replay it
+# again in a fresh clone, which fetches what it needs from the remote.
 # Runs in a throwaway Git repository so this checkout stays clean.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+remote="$(mktemp -d)"
+clone="$(mktemp -d)"
+trap 'rm -rf "$work" "$remote" "$clone"' EXIT
 
 cp -r "$here/." "$work/"
 # Only what the example ships: not the state of an earlier `repro run` in it.
@@ -21,3 +25,11 @@ run_id=$(repro runs list --json | python3 -c 'import json,sys; print(json.load(s
 step repro run
 step repro replay "$run_id" --verify
 step repro runs show "$run_id"
+
+step repro remote add --default shared "$remote"
+git add -A
+git -c user.name=demo -c user.email=demo@repro.invalid commit -q -m "lock and remote"
+step repro push
+step git clone -q "$work" "$clone/quickstart"
+cd "$clone/quickstart"
+step repro replay "$run_id" --verify
