@@ -21,7 +21,7 @@ from repro.project import Project
 from repro.remotes import Remote, check_remote, get_remote, remote_errors
 from repro.runner.closure import RunObjects, record_oid, run_objects, tree_blobs
 from repro.runner.lockfile import load_lock
-from repro.store import ObjectStore, Tree
+from repro.store import ObjectNotFoundError, ObjectStore, Tree
 from repro.store.transfer import DEFAULT_JOBS, Progress, TransferReport, transfer
 
 __all__ = [
@@ -196,7 +196,7 @@ def fetch_runs(
     with remote_errors(source):
         store = _remote_store(project, source)
         runs = _runs_to_fetch(project, store, source, names)
-        records = {run.id: _fetch_record(project, local, store, run) for run in runs}
+        records = {run.id: _fetch_record(project, local, store, source, run) for run in runs}
         wanted = RunObjects()
         for record in records.values():
             wanted.update(run_objects(record, project.config.core.hash))
@@ -242,13 +242,19 @@ def _listed_record(store: ObjectStore, run_id: str) -> str:
     return store.validate(store.backend.read_bytes(f"{RUNS_DIR}/{run_id}").decode().strip())
 
 
-def _fetch_record(project: Project, local: ObjectStore, store: ObjectStore, run: _Run) -> RunRecord:
+def _fetch_record(
+    project: Project, local: ObjectStore, store: ObjectStore, remote: Remote, run: _Run
+) -> RunRecord:
     index = RunIndex(project.repro_dir)
     if index.has(run.id):
         return index.load(run.id)
     oid = run.record_oid or _listed_record(store, run.id)
     source = local if local.exists(oid) else store
-    return parse_record(source.read(oid), f"record of run {run.id}")
+    try:
+        data = source.read(oid)
+    except ObjectNotFoundError:
+        raise RemoteRunNotFoundError(run.id, remote.name) from None
+    return parse_record(data, f"record of run {run.id}")
 
 
 def _read_trees(local: ObjectStore, remote: ObjectStore, oids: Iterable[str]) -> dict[str, Tree]:

@@ -235,3 +235,12 @@ def test_push_takes_named_runs_or_all_of_them(folder_origin: Path, tmp_path: Pat
     pushed = cli(folder_origin, "push", "--all", "--json").json()
     assert pushed["runs"] == sorted([first, second, third])
     assert sorted(p.name for p in listed.iterdir()) == sorted([first, second, third])
+
+
+def test_pulling_a_lock_whose_run_was_never_pushed_names_it(folder_origin: Path) -> None:
+    run = run_json(folder_origin)["run"]
+    commit_all(folder_origin, "lock, not pushed")
+    (folder_origin.parent / "remote").mkdir(exist_ok=True)
+    clone = _clone(folder_origin, "j")
+    error = one_line_error(cli(clone, "pull"))
+    assert run in error and "push it" in error
