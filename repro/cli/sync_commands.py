@@ -80,6 +80,11 @@ def pull(
 
 def _render(outcome: SyncOutcome, verb: str, direction: str, as_json: bool) -> None:
     report = outcome.report
+    for pack, reason in sorted(outcome.damaged.items()):
+        output.say_err(
+            f"note: pack {pack} on {outcome.remote.name} is damaged ({reason}); its objects "
+            "were sent again; 'repro fsck --remote' names its files, which can be deleted"
+        )
     if as_json:
         output.print_json(
             {

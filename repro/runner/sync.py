@@ -65,7 +65,8 @@ class CorruptObjectsError(ReproError):
         shown = ", ".join(oids[:3]) + (f" and {len(oids) - 3} more" if len(oids) > 3 else "")
         super().__init__(
             f"{len(oids)} object(s) in {where} do not match their ids and were rejected "
-            f"({shown}); run 'repro fsck' there and push a good copy again"
+            f"({shown}); 'repro fsck' (--remote for a remote) names the damaged files: delete "
+            "them there, then transfer again from a good copy"
         )
 
 
@@ -85,6 +86,8 @@ class SyncOutcome:
     runs: list[str]
     report: TransferReport
     restored: list[str] = field(default_factory=list)  # pull: data put back in place
+    # Remote packs whose index is damaged: their objects were sent again.
+    damaged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,34 +145,54 @@ def push_runs(
     wanted = RunObjects()
     for record in records.values():
         wanted.update(run_objects(record, algorithm))
-    absent_trees = local.missing(wanted.trees)
-    wanted.blobs |= tree_blobs(local, wanted.trees - absent_trees)
+    # A tree the local cache lacks is pushed only if the remote has it
+    # (and so its blobs); transfer says which neither side holds.
+    wanted.blobs |= tree_blobs(local, wanted.trees - local.missing(wanted.trees))
+    phases = [wanted.blobs, wanted.trees, wanted.records]
     with remote_errors(target):
         store = _remote_store(project, target)
-        report = transfer(
-            local,
-            store,
-            [wanted.blobs, wanted.trees, wanted.records],
-            jobs=jobs,
-            progress=progress,
-        )
-        report.absent |= absent_trees
-        _check(report, "the local cache", list(records))
+        report = transfer(local, store, phases, jobs=jobs, progress=progress)
+        _check(report, "the local cache", f"remote {target.name!r}", list(records))
+        _recheck(local, store, phases, report, jobs, f"remote {target.name!r}", list(records))
         _list_runs(store, records, algorithm)
-    return SyncOutcome(target, sorted(records), report)
+    return SyncOutcome(target, sorted(records), report, damaged=dict(store.damaged))
+
+
+def _recheck(
+    local: ObjectStore,
+    store: ObjectStore,
+    phases: list[set[str]],
+    report: TransferReport,
+    jobs: int,
+    where: str,
+    runs: list[str],
+) -> None:
+    """Before a run is listed, every object of it must still be there: a gc
+    elsewhere may have removed one this push found present. Those are sent
+    again."""
+    wanted = set().union(*phases)
+    gone = wanted - store.present(wanted)
+    if not gone:
+        return
+    again = transfer(local, store, [phase & gone for phase in phases], jobs=jobs)
+    report.moved += again.moved
+    report.bytes += again.bytes
+    _check(again, "the local cache", where, runs)
 
 
 def _remote_store(project: Project, remote: Remote) -> ObjectStore:
     store = remote.store(project.config.core.hash)
     store.index_cache = os.path.join(project.repro_dir, "tmp", "remote-indexes", remote.name)
+    store.skip_damaged = True
     return store
 
 
-def _check(report: TransferReport, where: str, runs: list[str]) -> None:
+def _check(report: TransferReport, source: str, destination: str, runs: list[str]) -> None:
+    """Corrupt objects are the source's; absent ones are in neither store."""
     if report.corrupt:
-        raise CorruptObjectsError(where, sorted(report.corrupt))
+        raise CorruptObjectsError(source, sorted(report.corrupt))
     if report.absent:
-        raise ObjectsMissingError(where, runs, len(report.absent))
+        raise ObjectsMissingError(destination, runs, len(report.absent))
 
 
 def _list_runs(store: ObjectStore, records: dict[str, RunRecord], algorithm: str) -> None:
@@ -204,7 +227,7 @@ def fetch_runs(
         wanted.blobs |= {entry.oid for tree in trees.values() for entry in tree.entries}
         report = transfer(store, local, [wanted.blobs], jobs=jobs, progress=progress)
         report.absent |= wanted.trees - trees.keys()
-        _check(report, f"remote {source.name!r}", sorted(records))
+        _check(report, f"remote {source.name!r}", f"remote {source.name!r}", sorted(records))
     for tree in trees.values():
         local.write(tree.to_bytes())
     index = RunIndex(project.repro_dir)
@@ -242,6 +265,17 @@ def _listed_record(store: ObjectStore, run_id: str) -> str:
     return store.validate(store.backend.read_bytes(f"{RUNS_DIR}/{run_id}").decode().strip())
 
 
+def _checked_record(data: bytes, run_id: str) -> RunRecord:
+    record = parse_record(data, f"record of run {run_id}")
+    if record.id != run_id:
+        from repro.lineage.runs import RunRecordInvalidError
+
+        raise RunRecordInvalidError(
+            f"record of run {run_id}", f"it is the record of run {record.id}"
+        )
+    return record
+
+
 def _fetch_record(
     project: Project, local: ObjectStore, store: ObjectStore, remote: Remote, run: _Run
 ) -> RunRecord:
@@ -254,7 +288,7 @@ def _fetch_record(
         data = source.read(oid)
     except ObjectNotFoundError:
         raise RemoteRunNotFoundError(run.id, remote.name) from None
-    return parse_record(data, f"record of run {run.id}")
+    return _checked_record(data, run.id)
 
 
 def _read_trees(local: ObjectStore, remote: ObjectStore, oids: Iterable[str]) -> dict[str, Tree]:

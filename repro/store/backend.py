@@ -264,23 +264,41 @@ class _FsspecPendingWrite(PendingWrite):
         backend, full = self._backend, self._backend.full(path)
         self._spool.seek(0)
         try:
-            if backend.atomic_upload:
-                self._upload(full)
+            if backend.in_memory:
+                backend.fs.pipe_file(full, self._spool.read())
+            elif backend.atomic_upload:
+                self._upload_or_discard(full)
             elif not backend.fs.exists(full):
                 fs = backend.fs
                 fs.makedirs(fs._parent(full), exist_ok=True)
                 tmp = f"{fs._parent(full)}/.tmp-{os.urandom(8).hex()}"
-                self._upload(tmp)
+                with fs.open(tmp, "wb") as out:
+                    self._copy_spool(out)
                 fs.mv(tmp, full)
         except OSError as exc:
             raise _write_error(full, exc) from exc
         finally:
             self._spool.close()
 
-    def _upload(self, full: str) -> None:
-        with self._backend.fs.open(full, "wb") as out:
-            for block in iter(lambda: self._spool.read(8 << 20), b""):
-                out.write(block)
+    def _upload_or_discard(self, full: str) -> None:
+        """Closing an upload is what makes it visible: an upload cut short
+        (an error, Ctrl-C) must be discarded, never closed, or its first
+        part would appear under the full object's id."""
+        out = self._backend.fs.open(full, "wb")
+        try:
+            self._copy_spool(out)
+        except BaseException:
+            discard = getattr(out, "discard", None)
+            if callable(discard):
+                discard()
+            # Neither close() nor the finalizer may now commit the part written.
+            out.closed = True
+            raise
+        out.close()
+
+    def _copy_spool(self, out: IO[bytes]) -> None:
+        for block in iter(lambda: self._spool.read(8 << 20), b""):
+            out.write(block)
 
     def abort(self) -> None:
         self._spool.close()
@@ -296,11 +314,16 @@ class FsspecBackend(Backend):
         self.root = root.rstrip("/")
         protocols = fs.protocol if isinstance(fs.protocol, tuple | list) else (fs.protocol,)
         self.atomic_upload = bool(_ATOMIC_UPLOADS.intersection(protocols))
+        # Its files commit when closed or collected: whole writes only.
+        self.in_memory = "memory" in protocols
 
     def full(self, path: str) -> str:
         return f"{self.root}/{path}" if path else self.root
 
     def exists(self, path: str) -> bool:
+        # fsspec remembers listings for the life of the process: another
+        # writer (a push, a gc) may have changed the store since.
+        self.fs.invalidate_cache(self.full(path))
         return bool(self.fs.exists(self.full(path)))
 
     def read_bytes(self, path: str) -> bytes:
@@ -318,6 +341,7 @@ class FsspecBackend(Backend):
 
     def listdir(self, directory: str) -> list[str]:
         full = self.full(directory)
+        self.fs.invalidate_cache(full)
         try:
             listing = self.fs.ls(full, detail=False)
         except FileNotFoundError:
@@ -333,6 +357,7 @@ class FsspecBackend(Backend):
 
     def list_files(self, directory: str) -> dict[str, FileInfo]:
         full = self.full(directory)
+        self.fs.invalidate_cache(full)
         try:
             listing: dict[str, dict[str, Any]] = self.fs.find(full, detail=True)
         except FileNotFoundError:

@@ -162,7 +162,7 @@ def _readable_indexes(store: ObjectStore, report: FsckReport) -> list[PackIndex]
     """Every pack index, read one by one so that a damaged one is reported
     (and its pack's objects counted missing) instead of stopping the check."""
     indexes = []
-    for pack_id in store.pack_ids():
+    for pack_id in store.index_ids():
         try:
             indexes.append(store.load_index(pack_id))
         except StoreFormatError as exc:

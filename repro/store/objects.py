@@ -22,7 +22,12 @@ from dataclasses import dataclass
 
 from repro.hashing import Algorithm, get_algorithm
 from repro.store.backend import Backend, iter_chunks
-from repro.store.errors import CorruptObjectError, InvalidOidError, ObjectNotFoundError
+from repro.store.errors import (
+    CorruptObjectError,
+    InvalidOidError,
+    ObjectNotFoundError,
+    StoreFormatError,
+)
 from repro.store.pack import PACK_DIR, PackIndex, PackLocation, PackWriter
 
 __all__ = [
@@ -64,6 +69,7 @@ class ObjectStore:
         pack_threshold: int = DEFAULT_PACK_THRESHOLD,
         pack_size: int = DEFAULT_PACK_SIZE,
         index_cache: str | None = None,
+        skip_damaged: bool = False,
     ) -> None:
         self.backend = backend
         self.algorithm = algorithm if isinstance(algorithm, Algorithm) else get_algorithm(algorithm)
@@ -73,6 +79,11 @@ class ObjectStore:
         # id is the hash of its index, so a kept copy never goes stale and
         # is checked against its name when read.
         self.index_cache = index_cache
+        # A remote's damaged index must not stop every push and pull: its
+        # objects count as absent (so a push sends them again), and the
+        # damage is kept here for the caller to report.
+        self.skip_damaged = skip_damaged
+        self.damaged: dict[str, str] = {}
         self._packs: dict[str, PackIndex] | None = None
         self._packed: dict[str, PackIndex] = {}
 
@@ -99,38 +110,59 @@ class ObjectStore:
         return list(self._packs.values())
 
     def pack_ids(self) -> list[str]:
-        """The packs that have an index, as the store holds them now."""
-        names = self.backend.listdir(PACK_DIR)
-        return sorted(name.removesuffix(".idx") for name in names if name.endswith(".idx"))
+        """The packs that have an index, as the store holds them now (an
+        index whose pack is gone is damage: its objects are not there)."""
+        names = set(self.backend.listdir(PACK_DIR))
+        return [pack_id for pack_id in _indexed(names) if f"{pack_id}.pack" in names]
+
+    def index_ids(self) -> list[str]:
+        """Every pack index, its pack there or not (for fsck)."""
+        return _indexed(set(self.backend.listdir(PACK_DIR)))
 
     def _load_new_packs(self) -> None:
         assert self._packs is not None
         names = set(self.pack_ids())
         if self._packs.keys() - names:  # a pack went away (gc): start over
             self._packs, self._packed = {}, {}
-        new = sorted(names - self._packs.keys())
+        new = sorted(names - self._packs.keys() - self.damaged.keys())
         if len(new) > 1 and self.backend.local_path("") is None:
             # A remote answers one index per request: ask for them side by side.
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(_INDEX_JOBS) as pool:
-                indexes = list(pool.map(self.load_index, new))
+                indexes = list(pool.map(self._load_or_skip, new))
             for index in indexes:
-                self._add_index(index)
+                if index is not None:
+                    self._add_index(index)
             return
         for pack_id in new:
-            self.add_pack(pack_id)
+            index = self._load_or_skip(pack_id)
+            if index is not None:
+                self._add_index(index)
+
+    def _load_or_skip(self, pack_id: str) -> PackIndex | None:
+        try:
+            return self.load_index(pack_id)
+        except (StoreFormatError, FileNotFoundError) as exc:
+            if not self.skip_damaged:
+                raise
+            self.damaged[pack_id] = str(exc)
+            return None
 
     def load_index(self, pack_id: str) -> PackIndex:
+        """A pack's index, checked: its id is the hash of its bytes."""
         cached = self._cached_index(pack_id)
         if cached is not None:
             return PackIndex(pack_id, cached)
         data = self.backend.read_bytes(f"{PACK_DIR}/{pack_id}.idx")
-        if self.index_cache is not None and self.algorithm.hexdigest(data) == pack_id:
+        index = PackIndex(pack_id, data)
+        if self.algorithm.hexdigest(data) != pack_id:
+            raise StoreFormatError(f"{PACK_DIR}/{pack_id}.idx", "the pack index is damaged")
+        if self.index_cache is not None:
             from repro.atomic import write_atomic
 
             write_atomic(os.path.join(self.index_cache, f"{pack_id}.idx"), data)
-        return PackIndex(pack_id, data)
+        return index
 
     def _cached_index(self, pack_id: str) -> bytes | None:
         if self.index_cache is None or not self.algorithm.is_valid_oid(pack_id):
@@ -363,6 +395,10 @@ class ObjectStore:
         indexed = {n.removesuffix(".idx") for n in names if n.endswith(".idx")}
         packs = {n.removesuffix(".pack") for n in names if n.endswith(".pack")}
         return sorted(packs - indexed)
+
+
+def _indexed(names: set[str]) -> list[str]:
+    return sorted(name.removesuffix(".idx") for name in names if name.endswith(".idx"))
 
 
 def _describe(location: Location | None) -> str:

@@ -87,7 +87,13 @@ def transfer(
     if progress is not None:
         progress.start(len(where))
     tick = _Ticker(progress)
+    earlier: set[str] = set()
     for phase in phases:
+        if earlier.intersection(report.corrupt) or earlier & report.absent:
+            # A tree whose blob did not arrive (or a record whose tree did
+            # not) must not arrive either.
+            break
+        earlier |= set(phase)
         ordered = sorted(oid for oid in phase if oid in where)
         _move(source, destination, {oid: where[oid] for oid in ordered}, jobs, report, tick)
         for oid in ordered:
@@ -134,9 +140,16 @@ def _move(
             task()
         return
     with ThreadPoolExecutor(jobs) as pool:
-        # list(): the first worker's error is raised here, after the others
-        # have finished what they had started.
-        list(pool.map(lambda task: task(), tasks))
+        futures = [pool.submit(task) for task in tasks]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            # Ctrl-C or a failure: what has not started never starts; what
+            # has finishes its object (each is committed whole or not at all).
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _chunks(packed: list[_Packed], limit: int) -> Iterator[list[_Packed]]:

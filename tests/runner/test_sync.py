@@ -244,3 +244,43 @@ def test_pulling_a_lock_whose_run_was_never_pushed_names_it(folder_origin: Path)
     clone = _clone(folder_origin, "j")
     error = one_line_error(cli(clone, "pull"))
     assert run in error and "push it" in error
+
+
+def test_a_damaged_remote_pack_index_is_skipped_and_its_objects_sent_again(
+    folder_origin: Path, tmp_path: Path
+) -> None:
+    _run_and_push(folder_origin)
+    (index,) = (tmp_path / "remote").glob("*/packs/*.idx")
+    index.chmod(0o644)
+    index.write_bytes(b"garbage, not an index")
+    # As on a machine that never read that index (a kept copy is trusted: its
+    # name is its hash; `repro fsck --remote` reads the remote's own).
+    shutil.rmtree(folder_origin / ".repro/tmp/remote-indexes")
+    again = cli(folder_origin, "push", "--json")
+    assert again.code == 0, again
+    assert again.json()["moved"] > 0 and "is damaged" in again.err
+    clone = _clone(folder_origin, "k")
+    assert cli(clone, "pull").code == 0
+
+
+def test_objects_a_gc_removes_during_a_push_are_sent_again(
+    folder_origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from repro.project import Project
+    from repro.runner import sync
+
+    run_json(folder_origin)
+    real = sync.transfer
+    removed: list[Path] = []
+
+    def transfer_then_gc(*args: object, **kwargs: object) -> object:
+        report = real(*args, **kwargs)  # type: ignore[arg-type]
+        if not removed:  # another machine's gc, between the look and the listing
+            removed.extend(sorted((tmp_path / "remote").glob("*/objects/*/*"))[:1])
+            removed[0].unlink()
+        return report
+
+    monkeypatch.setattr(sync, "transfer", transfer_then_gc)
+    outcome = sync.push_runs(Project(str(folder_origin)))
+    assert removed and removed[0].exists()
+    assert outcome.runs

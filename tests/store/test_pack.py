@@ -115,6 +115,32 @@ def test_index_shorter_than_its_count_is_refused() -> None:
 
 
 def test_store_with_a_damaged_index_says_which(store: ObjectStore) -> None:
+    store.backend.write_atomic("packs/bad.pack", [PACK_MAGIC])
     store.backend.write_atomic("packs/bad.idx", [b"garbage, not an index"])
     with pytest.raises(StoreFormatError, match=r"packs/bad\.idx: not a repro pack index"):
         store.exists(xxhash.xxh3_128_hexdigest(b"anything"))
+
+
+def test_an_index_that_does_not_hash_to_its_name_is_damage(store: ObjectStore) -> None:
+    pack_id = write_pack(store.backend, [b"one", b"two"])
+    data = bytearray(store.backend.read_bytes(f"packs/{pack_id}.idx"))
+    data[-1] ^= 0xFF  # a length: still parses, points elsewhere
+    store.backend.remove(f"packs/{pack_id}.idx")
+    store.backend.write_atomic(f"packs/{pack_id}.idx", [bytes(data)])
+    with pytest.raises(StoreFormatError, match="the pack index is damaged"):
+        store.exists(xxhash.xxh3_128_hexdigest(b"one"))
+
+
+def test_a_remote_store_skips_a_damaged_index_and_says_so(backend: Backend) -> None:
+    pack_id = write_pack(backend, [b"one"])
+    backend.remove(f"packs/{pack_id}.idx")
+    backend.write_atomic(f"packs/{pack_id}.idx", [b"garbage, not an index"])
+    store = ObjectStore(backend, "xxh3-128", skip_damaged=True)
+    assert not store.exists(xxhash.xxh3_128_hexdigest(b"one"))
+    assert "not a repro pack index" in store.damaged[pack_id]
+
+
+def test_an_index_whose_pack_is_gone_holds_nothing(store: ObjectStore) -> None:
+    pack_id = write_pack(store.backend, [b"one"])
+    store.backend.remove(f"packs/{pack_id}.pack")
+    assert not store.exists(xxhash.xxh3_128_hexdigest(b"one"))

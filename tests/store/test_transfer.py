@@ -4,14 +4,16 @@ in both directions."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from s3_testing import S3Server
 from store_testing import ALGORITHM, PACK_THRESHOLD, RecordingBackend
 
-from repro.store import Backend, LocalBackend, ObjectStore
+from repro.store import Backend, FsspecBackend, LocalBackend, ObjectStore
 from repro.store.fsck import fsck
 from repro.store.transfer import TransferReport, transfer, wanted_by_kind
 
@@ -210,3 +212,43 @@ def test_an_object_named_in_two_phases_moves_in_the_first() -> None:
 
 def test_a_report_without_problems_is_ok() -> None:
     assert TransferReport().ok
+
+
+def test_an_upload_cut_short_leaves_no_object_under_its_id(s3_server: S3Server) -> None:
+    """Closing an S3 upload commits it: one interrupted mid-way (Ctrl-C
+    between two blocks) must be discarded, not closed."""
+    backend = FsspecBackend(s3_server.fs(), f"{s3_server.new_bucket()}/store")
+    store = ObjectStore(backend, ALGORITHM)
+    data = random.Random(7).randbytes(9 << 20)
+    oid = store.algorithm.hexdigest(data)
+    pending = backend.begin_write("objects")
+    pending.write(data)
+    spool = pending._spool  # type: ignore[attr-defined]
+    reads = iter([spool.read, KeyboardInterrupt])
+
+    def read(size: int = -1) -> bytes:
+        step = next(reads)
+        if step is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        return step(size)  # type: ignore[operator]
+
+    spool.read = read
+    with pytest.raises(KeyboardInterrupt):
+        pending.commit(store.loose_path(oid))
+    assert not store.exists(oid)
+    assert store.locate_many([oid]) == {}
+
+
+def test_nothing_of_a_later_phase_moves_after_a_corrupt_object(
+    local_store: ObjectStore, remote: ObjectStore
+) -> None:
+    blobs = fill(local_store, 0, large=2, seed=3)
+    trees = fill(local_store, 0, large=1, seed=4)
+    path = local_store.backend.local_path(local_store.loose_path(blobs[0]))
+    assert path is not None
+    os.chmod(path, 0o644)
+    with open(path, "r+b") as file:
+        file.write(b"\x00")
+    report = transfer(local_store, remote, [blobs, trees])
+    assert set(report.corrupt) == {blobs[0]}
+    assert not remote.exists(trees[0])
