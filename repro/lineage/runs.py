@@ -8,7 +8,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from repro.atomic import write_atomic
 from repro.errors import ReproError
@@ -118,6 +118,20 @@ def is_run_id_prefix(text: str) -> bool:
     return bool(text) and len(text) <= 14 and all(c in _ALPHABET for c in text)
 
 
+def match_run(prefix: str, ids: Iterable[str]) -> str:
+    """The one run id among ``ids`` that ``prefix`` names (a whole id wins
+    over the longer ids it is a prefix of)."""
+    prefix = prefix.strip().lower()
+    if not is_run_id_prefix(prefix):
+        raise UnknownRunError(prefix)
+    matches = sorted({run_id for run_id in ids if run_id.startswith(prefix)})
+    if not matches:
+        raise UnknownRunError(prefix)
+    if len(matches) > 1 and prefix not in matches:
+        raise AmbiguousRunError(prefix, matches)
+    return prefix if prefix in matches else matches[0]
+
+
 class RunIndex:
     def __init__(self, repro_dir: str) -> None:
         self.folder = os.path.join(repro_dir, "runs")
@@ -169,16 +183,7 @@ class RunIndex:
         """The run ``prefix`` names: among the recorded runs, or with
         ``planned`` among those whose spec is kept (in flight, or that did
         not succeed)."""
-        prefix = prefix.strip().lower()
-        if not is_run_id_prefix(prefix):
-            raise UnknownRunError(prefix)
-        ids = self._listed(".spec") if planned else self.ids()
-        matches = [run_id for run_id in ids if run_id.startswith(prefix)]
-        if not matches:
-            raise UnknownRunError(prefix)
-        if len(matches) > 1 and prefix not in matches:
-            raise AmbiguousRunError(prefix, matches)
-        return prefix if prefix in matches else matches[0]
+        return match_run(prefix, self._listed(".spec") if planned else self.ids())
 
     def records(self) -> Iterator[RunRecord]:
         for run_id in self.ids():

@@ -19,7 +19,7 @@ from repro.remotes.errors import (
     RemoteNotFoundError,
     RemoteUnreachableError,
 )
-from repro.remotes.remote import Remote, storage_options
+from repro.remotes.remote import Remote
 
 __all__ = ["check_remote", "remote_errors"]
 
@@ -253,7 +253,7 @@ def _container_missing(remote: Remote) -> bool:
         return not os.path.isdir(container)
     from repro.store.fs import resolve
 
-    fs, _path = resolve(remote.url, **storage_options(remote.url, remote.options))
+    fs, _path = resolve(remote.url, **remote.storage_options())
     try:
         fs.invalidate_cache(container)
         fs.info(container)
@@ -276,7 +276,7 @@ def check_remote(remote: Remote, algorithm: str) -> None:
     from repro.store.fs import resolve
 
     with remote_errors(remote):
-        fs, _path = resolve(remote.url, **storage_options(remote.url, remote.options))
+        fs, _path = resolve(remote.url, **remote.storage_options())
         fs.invalidate_cache(container)
         fs.info(container)
         remote.backend(algorithm).listdir("")

@@ -30,12 +30,23 @@ class Remote:
     url: str
     options: Mapping[str, Any] = field(default_factory=dict)
 
-    def backend(self, algorithm: str) -> Backend:
-        options = storage_options(self.url, self.options)
-        return open_backend(f"{self.url.rstrip('/')}/{algorithm}", **options)
+    def storage_options(self) -> dict[str, Any]:
+        """The filesystem options the remote is opened with."""
+        return storage_options(self.url, self.options)
 
-    def store(self, algorithm: str) -> ObjectStore:
-        return ObjectStore(self.backend(algorithm), algorithm, pack_size=REMOTE_PACK_SIZE)
+    def backend(self, algorithm: str) -> Backend:
+        return open_backend(f"{self.url.rstrip('/')}/{algorithm}", **self.storage_options())
+
+    def store(
+        self, algorithm: str, *, index_cache: str | None = None, skip_damaged: bool = False
+    ) -> ObjectStore:
+        return ObjectStore(
+            self.backend(algorithm),
+            algorithm,
+            pack_size=REMOTE_PACK_SIZE,
+            index_cache=index_cache,
+            skip_damaged=skip_damaged,
+        )
 
 
 def get_remote(config: Config, name: str | None = None) -> Remote:
@@ -50,7 +61,7 @@ def get_remote(config: Config, name: str | None = None) -> Remote:
     found = config.remotes.get(name)
     if found is None:
         raise UnknownRemoteError(name, sorted(config.remotes))
-    return Remote(found.name, found.location, storage_options(found.location, found.options))
+    return Remote(found.name, found.location, dict(found.options))
 
 
 def storage_options(url: str, options: Mapping[str, Any]) -> dict[str, Any]:

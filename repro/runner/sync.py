@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from repro.errors import ReproError
 from repro.lineage.records import RunRecord
-from repro.lineage.runs import RunIndex, UnknownRunError, is_run_id_prefix, parse_record
+from repro.lineage.runs import RunIndex, UnknownRunError, match_run, parse_record
 from repro.project import Project
 from repro.remotes import Remote, check_remote, get_remote, remote_errors
 from repro.runner.closure import RunObjects, record_oid, run_objects, tree_blobs
@@ -181,10 +181,11 @@ def _recheck(
 
 
 def _remote_store(project: Project, remote: Remote) -> ObjectStore:
-    store = remote.store(project.config.core.hash)
-    store.index_cache = os.path.join(project.repro_dir, "tmp", "remote-indexes", remote.name)
-    store.skip_damaged = True
-    return store
+    return remote.store(
+        project.config.core.hash,
+        index_cache=os.path.join(project.repro_dir, "tmp", "remote-indexes", remote.name),
+        skip_damaged=True,
+    )
 
 
 def _check(report: TransferReport, source: str, destination: str, runs: list[str]) -> None:
@@ -232,7 +233,8 @@ def fetch_runs(
         local.write(tree.to_bytes())
     index = RunIndex(project.repro_dir)
     for record in records.values():
-        local.write(index.save(record))
+        if not index.has(record.id):  # a run recorded here is already in place
+            local.write(index.save(record))
     _remember_steps(project, local, records.values())
     return SyncOutcome(source, sorted(records), report)
 
@@ -246,17 +248,12 @@ def _runs_to_fetch(
     local = RunIndex(project.repro_dir).ids()
     found = []
     for name in names:
-        prefix = name.strip().lower()
-        matches = sorted({run for run in [*listed, *local] if run.startswith(prefix)})
-        if not is_run_id_prefix(prefix) or not matches:
+        try:
+            run_id = match_run(name, [*listed, *local])
+        except UnknownRunError:
             # A missing bucket lists as empty: say so rather than "no such run".
             check_remote(remote, project.config.core.hash)
-            raise RemoteRunNotFoundError(name, remote.name)
-        if len(matches) > 1 and prefix not in matches:
-            from repro.lineage.runs import AmbiguousRunError
-
-            raise AmbiguousRunError(prefix, matches)
-        run_id = prefix if prefix in matches else matches[0]
+            raise RemoteRunNotFoundError(name, remote.name) from None
         found.append(_Run(run_id, _listed_record(store, run_id) if run_id in listed else None))
     return found
 

@@ -15,7 +15,7 @@ leaves whole objects only, and the next one moves just the rest.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,7 +25,7 @@ from repro.store.errors import CorruptObjectError
 from repro.store.objects import Location, LooseLocation, ObjectStore
 from repro.store.pack import PackLocation, PackWriter
 
-__all__ = ["CHUNK", "DEFAULT_JOBS", "Progress", "TransferReport", "transfer", "wanted_by_kind"]
+__all__ = ["CHUNK", "DEFAULT_JOBS", "Progress", "TransferReport", "transfer"]
 
 # The most bytes one worker gathers into one new pack; also bounds the
 # memory a worker holds.
@@ -246,14 +246,3 @@ def _copy_loose(
         raise
     pending.commit(destination.loose_path(oid))
     tick(report, 1, size)
-
-
-def wanted_by_kind(*groups: Iterable[str]) -> list[set[str]]:
-    """Phases as sets, with an object named in two phases moved in the first."""
-    seen: set[str] = set()
-    phases = []
-    for group in groups:
-        phase = set(group) - seen
-        seen |= phase
-        phases.append(phase)
-    return phases

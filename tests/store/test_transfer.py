@@ -15,7 +15,7 @@ from store_testing import ALGORITHM, PACK_THRESHOLD, RecordingBackend
 
 from repro.store import Backend, FsspecBackend, LocalBackend, ObjectStore
 from repro.store.fsck import fsck
-from repro.store.transfer import TransferReport, transfer, wanted_by_kind
+from repro.store.transfer import TransferReport, transfer
 
 Blob = Callable[..., bytes]
 
@@ -204,10 +204,6 @@ def test_phases_commit_in_order(local_store: ObjectStore, backend: Backend) -> N
     remote = ObjectStore(backend, ALGORITHM, pack_threshold=PACK_THRESHOLD)
     assert all(remote.exists(oid) for oid in blobs)
     assert sum(remote.exists(oid) for oid in trees) == 1
-
-
-def test_an_object_named_in_two_phases_moves_in_the_first() -> None:
-    assert wanted_by_kind(["a", "b"], ["b", "c"]) == [{"a", "b"}, {"c"}]
 
 
 def test_a_report_without_problems_is_ok() -> None:
