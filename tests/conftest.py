@@ -1,4 +1,6 @@
-"""Fixtures shared by every test folder: real Git repositories in temp dirs."""
+"""Fixtures shared by every test folder: real Git repositories in temp dirs,
+a real S3 server, and the Docker engine, base image and registry (defined in
+docker_testing, imported here so that every test folder sees them)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docker_testing import base_image, container_label, docker_engine, registry  # noqa: F401
 from repro_testing import git
 from s3_testing import S3Server, start_s3_server
 

@@ -22,6 +22,10 @@ def test_the_quickstart_demo_executes_caches_and_verifies() -> None:
     out = done.stdout
     assert "succeeded (4 executed)" in out
     assert "up to date, 4 steps cached" in out
-    assert out.count("identical  ") == 8 and out.count(": identical") == 2
+    in_docker = "Docker part skipped" not in out
+    # CI starts an engine and builds the base image: there the Docker part must run.
+    assert in_docker or not os.environ.get("CI"), out
+    replays = 3 if in_docker else 2
+    assert out.count("identical  ") == 4 * replays and out.count(": identical") == replays
     assert "pushed 1 run to shared" in out
     assert "model  my_model version" in out

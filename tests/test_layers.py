@@ -41,6 +41,19 @@ FORBIDDEN = {
     "git": {"materialize", "pipelines", "lineage", "backends", "runner", "cli"},
     "backends": {"pipelines", "runner", "cli"},
     "runner": {"cli"},
+    # Images know the Docker engine and pyproject.toml, nothing of runs.
+    "images": {
+        "store",
+        "snapshot",
+        "materialize",
+        "pipelines",
+        "lineage",
+        "git",
+        "backends",
+        "runner",
+        "cli",
+        "remotes",
+    },
     # Remotes open stores by name from the config: below them only the store.
     "remotes": {
         "snapshot",

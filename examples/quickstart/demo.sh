@@ -3,6 +3,8 @@
 # then replay the first run from its pins and verify every output's bytes;
 # push it to a remote (a folder here; s3://… works the same) and replay it
 # again in a fresh clone, which fetches what it needs from the remote.
+# Where a Docker engine runs, the same pipeline then runs in a container of
+# an image pinned by digest, and that run replays identical in Docker.
 # Runs in a throwaway Git repository so this checkout stays clean.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -33,3 +35,17 @@ step repro push
 step git clone -q "$work" "$clone/quickstart"
 cd "$clone/quickstart"
 step repro replay "$run_id" --verify
+
+# Docker: an image of the environment the lock was made in (base image,
+# these package versions, repro), pinned by digest in pyproject.toml.
+if docker info >/dev/null 2>&1 && docker image inspect repro-base:bookworm >/dev/null 2>&1; then
+    cd "$work"
+    step repro image build --no-push
+    git add -A
+    git -c user.name=demo -c user.email=demo@repro.invalid commit -q -m "pin the image"
+    step repro run --backend docker
+    docker_run=$(repro runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+    step repro replay "$docker_run" --verify
+else
+    printf '\n(Docker part skipped: no engine or no base image; bash scripts/docker-services.sh sets both up)\n'
+fi

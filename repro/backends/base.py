@@ -14,7 +14,7 @@ from repro.errors import UsageError
 
 __all__ = ["Backend", "UnknownBackendError", "open_backend"]
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "docker")
 
 
 class UnknownBackendError(UsageError, LookupError):
@@ -40,4 +40,8 @@ def open_backend(name: str, **options: Any) -> Backend:
         from repro.backends.local import LocalBackend
 
         return LocalBackend(**options)
+    if name == "docker":
+        from repro.backends.docker import DockerBackend
+
+        return DockerBackend(**options)
     raise UnknownBackendError(name)

@@ -22,7 +22,13 @@ class StepSpec:
     module: str | None = None
     qualname: str | None = None
     command: str | None = None
-    image: str | None = None
+    image: str | None = None  # pinned by digest, on a container backend
+    # A container's limits: no network unless asked, CPUs, memory in bytes,
+    # seconds before it is killed.
+    network: bool = False
+    cpus: float | None = None
+    memory: int | None = None
+    timeout: float | None = None
 
     def upstream(self) -> list[str]:
         return sorted({a["output"][0] for a in self.args.values() if "output" in a})
@@ -63,6 +69,7 @@ class StepResult:
     # Outs a shell step found in the work tree before it ran, kept in the
     # store (out -> tree id) since the step replaces them.
     kept: dict[str, str] = field(default_factory=dict)
+    log: str | None = None  # object id of what a container step printed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,7 @@ from repro import __version__
 from repro.cli import output
 from repro.cli.gc_commands import OptionalRemoteCommand
 from repro.cli.gc_commands import register as register_gc_commands
+from repro.cli.image_commands import register as register_image_commands
 from repro.cli.pipeline_commands import JsonOption
 from repro.cli.pipeline_commands import register as register_pipeline_commands
 from repro.cli.remote_commands import register as register_remote_commands
@@ -271,6 +272,7 @@ register_pipeline_commands(app)
 register_remote_commands(app)
 register_sync_commands(app)
 register_gc_commands(app)
+register_image_commands(app)
 
 
 def _names_a_run(text: str) -> bool:

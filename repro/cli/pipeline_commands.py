@@ -21,6 +21,20 @@ ParamOption = Annotated[
 JobsOption = Annotated[
     int | None, typer.Option("--jobs", "-j", min=1, help="Steps run at once (default: cores).")
 ]
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        "-b",
+        help="Where steps run: local (in this process) or docker (a container of each "
+        "step's image, pinned by digest).",
+    ),
+]
+
+
+def _print_log(step: str, line: str) -> None:
+    output.say_err(f"  {step} | {line}")
+
 
 runs_app = typer.Typer(help="List, show and compare recorded runs.", no_args_is_help=True)
 lock_app = typer.Typer(help="The repro.lock file.", no_args_is_help=True)
@@ -84,6 +98,7 @@ def run(
     explain: Annotated[
         bool, typer.Option("--explain", help="Say for each step why it ran or was cached.")
     ] = False,
+    backend: BackendOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run pipelines, reusing cached steps; record the run and update repro.lock.
@@ -100,6 +115,8 @@ def run(
         frozen=frozen,
         on_event=show,
         on_wait=output.say_err,
+        backend=backend or "local",
+        on_log=None if as_json else _print_log,
     )
     _render_reports(reports, as_json, explain)
     if not all(report.ok for report in reports):
@@ -214,6 +231,12 @@ def replay(
         ),
     ] = None,
     jobs: JobsOption = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend", "-b", help="Where steps run (default: where the run ran): local, docker."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Re-execute a recorded run from its pins and compare every output.
@@ -224,7 +247,15 @@ def replay(
     from repro.cli.usecases import parse_params
 
     show = (lambda e: None) if as_json else _print_event(False)
-    outcome = replay_and_verify(run_id, parse_params(param), jobs=jobs, keep=keep, on_event=show)
+    outcome = replay_and_verify(
+        run_id,
+        parse_params(param),
+        jobs=jobs,
+        keep=keep,
+        on_event=show,
+        backend=backend,
+        on_log=None if as_json else _print_log,
+    )
     check = outcome.verification
     if as_json:
         output.print_json(
@@ -261,13 +292,26 @@ def step_exec(
         str | None,
         typer.Option("--result", help="Write the step result (JSON) here; default: stdout."),
     ] = None,
+    work_root: Annotated[
+        str | None,
+        typer.Option(
+            "--work-root", help="Read code and data here (a replay's worktree), not the project."
+        ),
+    ] = None,
+    scratch_tree: Annotated[
+        bool,
+        typer.Option(
+            "--scratch-tree",
+            help="Run a shell step in a writable mirror of the project (a read-only mount).",
+        ),
+    ] = False,
 ) -> None:
     """Execute one step of a run from its serialized spec.
 
     The entry point of container backends. Exit 1 if the step fails."""
     from repro.cli.run_queries import exec_step
 
-    outcome = exec_step(run_id, step, inputs)
+    outcome = exec_step(run_id, step, inputs, work_root=work_root, scratch_tree=scratch_tree)
     text = json.dumps(outcome.to_dict(), sort_keys=True, indent=1)
     if result:
         from repro.atomic import write_atomic

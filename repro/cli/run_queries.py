@@ -104,13 +104,26 @@ def replay_and_verify(
     jobs: int | None,
     keep: bool,
     on_event: Callable[[Any], None],
+    backend: str | None = None,
+    on_log: Callable[[str, str], None] | None = None,
 ) -> Any:
-    from repro.cli.usecases import default_jobs
+    from repro.cli.usecases import check_backend, default_jobs
     from repro.runner.replay import replay_run
 
+    if backend is not None:
+        check_backend(backend)
     project = find_project()
     jobs = jobs or default_jobs(project)
-    return replay_run(project, run, params=params, jobs=jobs, keep=keep, on_event=on_event)
+    return replay_run(
+        project,
+        run,
+        params=params,
+        jobs=jobs,
+        keep=keep,
+        on_event=on_event,
+        backend=backend,
+        on_log=on_log,
+    )
 
 
 class UnknownStepError(ReproError, LookupError):
@@ -118,9 +131,19 @@ class UnknownStepError(ReproError, LookupError):
         super().__init__(f"run {run} has no step {step!r} (steps: {', '.join(known)})")
 
 
-def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
+def exec_step(
+    run: str,
+    step: str,
+    inputs_file: str | None,
+    *,
+    work_root: str | None = None,
+    scratch_tree: bool = False,
+) -> Any:
     """Execute one step of a planned run, its inputs taken from ``inputs_file``
-    or from the finished upstream steps in the run's journal."""
+    or from the finished upstream steps in the run's journal. A container
+    backend passes the step's masked values in REPRO_STEP_SECRETS, and
+    ``scratch_tree`` runs a shell step in a writable mirror of a read-only
+    project."""
     from repro.backends.execute import ExecutionContext, execute_step
     from repro.backends.spec import RunSpec
     from repro.lineage.runs import RunIndex
@@ -132,6 +155,7 @@ def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
         spec = RunSpec.from_json(file.read())
     if step not in spec.steps:
         raise UnknownStepError(run, step, list(spec.steps))
+    spec = _with_secrets(spec, step, os.environ.get("REPRO_STEP_SECRETS"))
     _refuse_masked(run, spec.steps[step])
     inputs = _inputs(index, run, spec.steps[step].args, inputs_file)
     import shutil
@@ -141,7 +165,12 @@ def exec_step(run: str, step: str, inputs_file: str | None) -> Any:
     try:
         store = project.store()
         spec = _stage_remote_data(spec, store, scratch)
-        context = ExecutionContext(project.root, store, scratch)
+        root = os.path.abspath(work_root) if work_root else project.root
+        if scratch_tree and spec.steps[step].kind == "shell":
+            from repro.backends.mirror import mirror_tree
+
+            root = mirror_tree(root, os.path.join(scratch, "tree"))
+        context = ExecutionContext(root, store, scratch)
         return execute_step(spec, spec.steps[step], inputs, context)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -202,6 +231,26 @@ class MaskedSpecError(ReproError):
             f"step {step!r} of run {run} has a secret parameter, masked in the stored spec; "
             "run it with `repro run` (secrets are never written to disk)"
         )
+
+
+def _with_secrets(spec: Any, step: str, given: str | None) -> Any:
+    from dataclasses import replace
+
+    from repro.errors import UsageError
+
+    if not given:
+        return spec
+    try:
+        secrets = json.loads(given)
+        args = {
+            key: {"value": secrets["args"][key]} if key in secrets["args"] else arg
+            for key, arg in spec.steps[step].args.items()
+        }
+        command = secrets.get("command") or spec.steps[step].command
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"REPRO_STEP_SECRETS: not the values of step {step!r} ({exc})") from exc
+    steps = {**spec.steps, step: replace(spec.steps[step], args=args, command=command)}
+    return replace(spec, steps=steps)
 
 
 def _refuse_masked(run: str, step: Any) -> None:

@@ -56,20 +56,34 @@ def run_pipelines(
     frozen: bool,
     on_event: Callable[[Any], None],
     on_wait: Callable[[str], None],
+    backend: str = "local",
+    on_log: Callable[[str, str], None] | None = None,
 ) -> list[RunReport]:
     from repro.runner.runlock import project_run_lock
     from repro.runner.targets import resolve_targets
 
     project = find_project()
     targets = resolve_targets(project.root, target)
+    check_backend(backend)
     if frozen:
-        return [_frozen(project, t, params) for t in targets]
+        return [_frozen(project, t, params, refuse_latest=True) for t in targets]
     reports = []
     with project_run_lock(project.repro_dir, on_wait):
         for each in targets:
-            quick = _fast(project, each, params) if use_cache else None
-            reports.append(quick or _run(project, each, params, jobs, use_cache, on_event))
+            # The quick no-op judges a local lock only; a container run pins
+            # its images first.
+            quick = _fast(project, each, params) if use_cache and backend == "local" else None
+            reports.append(
+                quick or _run(project, each, params, jobs, use_cache, on_event, backend, on_log)
+            )
     return reports
+
+
+def check_backend(name: str) -> None:
+    from repro.backends.base import BACKENDS, UnknownBackendError
+
+    if name not in BACKENDS:
+        raise UnknownBackendError(name)
 
 
 def _fast(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport | None:
@@ -89,10 +103,18 @@ def _run(
     jobs: int | None,
     use_cache: bool,
     on_event: Callable[[Any], None],
+    backend: str = "local",
+    on_log: Callable[[str, str], None] | None = None,
 ) -> RunReport:
     from repro.runner.run import RunOptions, run_target
 
-    options = RunOptions(params=params, jobs=jobs or default_jobs(project), use_cache=use_cache)
+    options = RunOptions(
+        params=params,
+        jobs=jobs or default_jobs(project),
+        use_cache=use_cache,
+        backend=backend,
+        on_log=on_log,
+    )
     outcome = run_target(project, target, options, on_event)
     return _report(outcome.record, target.text)
 
@@ -117,18 +139,22 @@ def default_jobs(project: Project) -> int:
     return project.config.core.jobs or cores()
 
 
-def _frozen(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport:
+def _frozen(
+    project: Project, target: Any, params: Mapping[str, Any], *, refuse_latest: bool = False
+) -> RunReport:
     quick = _fast(project, target, params)
     if quick is not None:
         quick.status = "fresh"
         return quick
-    return status_of(project, target, params)
+    return status_of(project, target, params, refuse_latest=refuse_latest)
 
 
-def status_of(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport:
+def status_of(
+    project: Project, target: Any, params: Mapping[str, Any], *, refuse_latest: bool = False
+) -> RunReport:
     from repro.runner.status import pipeline_status
 
-    found = pipeline_status(project, target, params)
+    found = pipeline_status(project, target, params, refuse_latest=refuse_latest)
     steps = [
         {"name": s.step, "status": "fresh" if s.fresh else "stale", "reasons": s.reasons}
         for s in found.steps

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from repro.errors import ReproError
 from repro.lineage.records import (
@@ -58,6 +65,22 @@ class LockNewerSchemaError(ReproError):
 class _Locked(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Fields added later are left out at their defaults, so that a lock
+        # written before they existed reads and writes back byte for byte.
+        data: dict[str, Any] = handler(self)
+        for name, default in _OMITTED_AT_DEFAULT.get(type(self).__name__, {}).items():
+            if data.get(name, default) == default:
+                data.pop(name, None)
+        return data
+
+
+_OMITTED_AT_DEFAULT: dict[str, dict[str, Any]] = {
+    "LockedStep": {"image": None},
+    "LockedPipeline": {"backend": "local"},
+}
+
 
 class LockedStep(_Locked):
     kind: StepKind = "python"
@@ -65,11 +88,13 @@ class LockedStep(_Locked):
     cache_key: str
     fingerprints: Fingerprints
     outputs: dict[str, str]  # output name -> object id
+    image: str | None = None  # pinned by digest, when it ran in a container
 
 
 class LockedPipeline(_Locked):
     run: str
     record: str  # object id of the run record in the store
+    backend: str = "local"  # a container backend pins each step's image
     target: str
     commit: str | None
     dirty: bool

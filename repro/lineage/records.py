@@ -109,6 +109,16 @@ class StepRecord(_Record):
     cached_from: str | None = None  # the run that executed it, for a cached step
     command: str | None = None
     image: str | None = None
+    log: str | None = None  # object id of what a container step printed
+
+    @model_serializer(mode="wrap")
+    def _omit_no_log(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out when absent, so that records written before the field
+        # existed serialize to the same bytes (and record ids).
+        data: dict[str, Any] = handler(self)
+        if data.get("log") is None:
+            data.pop("log", None)
+        return data
 
 
 class ModelVersion(_Record):

@@ -77,10 +77,12 @@ class Pipeline:
         *,
         name: str | None = None,
         model: Model | None = None,
+        image: str | None = None,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
         self.model = model
+        self.image = image  # for steps that name none
         self.signature = inspect.signature(func)
         functools.update_wrapper(self, func)
 
@@ -137,7 +139,7 @@ class Pipeline:
 def pipeline(func: Callable[..., Any], /) -> Pipeline: ...
 @overload
 def pipeline(
-    *, name: str | None = None, model: Model | None = None
+    *, name: str | None = None, model: Model | None = None, image: str | None = None
 ) -> Callable[[Callable[..., Any]], Pipeline]: ...
 def pipeline(
     func: Callable[..., Any] | None = None,
@@ -145,11 +147,13 @@ def pipeline(
     *,
     name: str | None = None,
     model: Model | None = None,
+    image: str | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
-    """Declare a pipeline, with or without arguments."""
+    """Declare a pipeline, with or without arguments. ``image`` is the
+    container image of its steps that name none of their own."""
 
     def wrap(function: Callable[..., Any]) -> Pipeline:
-        return Pipeline(function, name=name, model=model)
+        return Pipeline(function, name=name, model=model, image=image)
 
     return wrap(func) if func is not None else wrap
 

@@ -20,6 +20,7 @@ __all__ = [
     "Graph",
     "GraphBuilder",
     "InvalidStepArgumentError",
+    "Limits",
     "Literal",
     "Node",
     "NotInPipelineError",
@@ -120,6 +121,17 @@ class StepOutputs(Mapping[str, StepOutput]):
         return len(self.names)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How a container backend runs a step. None of it changes what the step
+    computes, so none of it is in the cache key."""
+
+    network: bool = False  # containers get no network unless a step asks
+    cpus: float | None = None
+    memory: int | None = None  # bytes
+    timeout: float | None = None  # seconds
+
+
 @dataclass
 class Node:
     name: str
@@ -133,6 +145,7 @@ class Node:
     outs: tuple[str, ...] = ()
     cache: bool = True
     image: str | None = None
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def upstream(self) -> list[str]:

@@ -16,6 +16,7 @@ from repro.pipelines.data import Dataset
 from repro.pipelines.graph import (
     Arg,
     InvalidStepArgumentError,
+    Limits,
     Literal,
     Node,
     NotInPipelineError,
@@ -41,11 +42,13 @@ class Step:
         outputs: Sequence[str] | None = None,
         cache: bool = True,
         image: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
         self.cache = cache
         self.image = image
+        self.limits = limits or Limits()
         self.signature = inspect.signature(func)
         self.outputs, self.output_mode = _outputs_of(func, outputs)
         functools.update_wrapper(self, func)
@@ -76,6 +79,7 @@ class Step:
                 func=self.func,
                 cache=self.cache,
                 image=self.image,
+                limits=self.limits,
             )
         )
         return _placeholders(name, self.outputs, self.output_mode)
@@ -119,6 +123,10 @@ def step(
     outputs: Sequence[str] | None = None,
     cache: bool = True,
     image: str | None = None,
+    network: bool = False,
+    cpus: float | None = None,
+    memory: int | str | None = None,
+    timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 def step(
     func: Callable[..., Any] | None = None,
@@ -128,11 +136,19 @@ def step(
     outputs: Sequence[str] | None = None,
     cache: bool = True,
     image: str | None = None,
+    network: bool = False,
+    cpus: float | None = None,
+    memory: int | str | None = None,
+    timeout: float | None = None,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
-    """Declare a pipeline step, with or without arguments."""
+    """Declare a pipeline step, with or without arguments. ``image`` is the
+    container image a container backend runs it in (a tag is pinned to its
+    digest when a run is planned); ``network``, ``cpus``, ``memory`` (bytes,
+    or "512m", "2g") and ``timeout`` (seconds) are its container's limits."""
 
     def wrap(function: Callable[..., Any]) -> Step:
-        return Step(function, name=name, outputs=outputs, cache=cache, image=image)
+        limits = step_limits(name or function.__name__, network, cpus, memory, timeout)
+        return Step(function, name=name, outputs=outputs, cache=cache, image=image, limits=limits)
 
     return wrap(func) if func is not None else wrap
 
@@ -145,13 +161,18 @@ def sh(
     name: str | None = None,
     params: dict[str, Any] | None = None,
     cache: bool = True,
+    image: str | None = None,
+    network: bool = False,
+    cpus: float | None = None,
+    memory: int | str | None = None,
+    timeout: float | None = None,
 ) -> tuple[StepOutput, ...]:
     """A shell step: ``command`` runs in the project root; ``deps`` (files,
     folders, datasets or other steps' outputs) are its inputs, ``outs`` the
     files or folders it writes, snapshotted like any artifact. ``params``
     fill ``{name}`` fields of the command (write literal braces as ``{{``
     and ``}}`` then; without params the command is taken as it is) and
-    count as its parameters."""
+    count as its parameters. ``image`` and the limits are as for ``@step``."""
     builder = active_builder()
     if builder is None:
         raise NotInPipelineError("repro.sh")
@@ -182,6 +203,8 @@ def sh(
             outs=clean_outs,
             cache=cache,
             template=command,
+            image=image,
+            limits=step_limits(step_name, network, cpus, memory, timeout),
         )
     )
     return tuple(StepOutput(step_name, out) for out in clean_outs)
@@ -219,3 +242,40 @@ def _relative(step_name: str, path: str) -> str:
             step_name, path, "not the project folder itself, nor anything in .git or .repro"
         )
     return clean
+
+
+_MEMORY_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def step_limits(
+    step_name: str,
+    network: bool,
+    cpus: float | None,
+    memory: int | str | None,
+    timeout: float | None,
+) -> Limits:
+    for label, value in (("cpus", cpus), ("timeout", timeout)):
+        if value is not None and (isinstance(value, bool) or not value > 0):
+            raise InvalidStepArgumentError(step_name, label, "give a positive number")
+    return Limits(
+        network=bool(network),
+        cpus=float(cpus) if cpus is not None else None,
+        memory=_memory_bytes(step_name, memory),
+        timeout=float(timeout) if timeout is not None else None,
+    )
+
+
+def _memory_bytes(step_name: str, memory: int | str | None) -> int | None:
+    """Bytes from an int or a Docker-style size ("512m", "2g", "1.5GiB")."""
+    import re
+
+    if memory is None:
+        return None
+    if isinstance(memory, int) and not isinstance(memory, bool) and memory > 0:
+        return memory
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*", str(memory).lower())
+    if not match or float(match.group(1)) <= 0:
+        raise InvalidStepArgumentError(
+            step_name, "memory", f"{memory!r} is not a size (bytes, or like '512m', '2g')"
+        )
+    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2)])

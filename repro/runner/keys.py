@@ -116,6 +116,8 @@ def explain(
     reasons += _environment_reasons(key.environment, locked.environment, entry)
     reasons += _input_reasons(key.fingerprints, entry, sources)
     reasons += _param_reasons(key.fingerprints, entry)
+    if entry.image != node.image:
+        reasons.append(f"image {entry.image or '(none: local)'} -> {node.image or '(none: local)'}")
     if not reasons and REDACTED in key.fingerprints.params.values():
         return ["a masked (secret) parameter changed"]
     return reasons or ["the step's definition changed (outputs or image)"]

@@ -38,6 +38,7 @@ __all__ = [
     "shown_command",
     "step_record",
     "step_spec",
+    "unmasked_values",
 ]
 
 MODEL_MATERIALIZERS = ("sklearn.skops", "pickle")
@@ -74,6 +75,7 @@ def lock_entry(
     return LockedPipeline(
         run=record.id,
         record=record_oid,
+        backend=record.backend,
         target=record.target,
         commit=record.git.commit,
         dirty=record.git.dirty,
@@ -90,6 +92,7 @@ def lock_entry(
                 cache_key=step.cache_key,
                 fingerprints=step.fingerprints,
                 outputs={o: a.oid for o, a in step.outputs.items()},
+                image=step.image,
             )
             for name, step in record.steps.items()
             if step.cache_key is not None and step.fingerprints is not None
@@ -131,6 +134,10 @@ def step_spec(node: Node) -> StepSpec:
         qualname=getattr(func, "__qualname__", None),
         command=node.command,
         image=node.image,
+        network=node.limits.network,
+        cpus=node.limits.cpus,
+        memory=node.limits.memory,
+        timeout=node.limits.timeout,
     )
 
 
@@ -165,6 +172,21 @@ def masked_spec(spec: RunSpec, graph: Graph, secrets: set[str]) -> RunSpec:
     }
     datasets = {redact_url(uri): entry for uri, entry in spec.datasets.items()}
     return replace(spec, steps=steps, datasets=datasets)
+
+
+def unmasked_values(spec: RunSpec, shown: RunSpec) -> dict[str, dict[str, Any]]:
+    """Per step, what its masked copy on disk hides (argument values, the
+    command), for a container backend to hand over in its environment."""
+    hidden: dict[str, dict[str, Any]] = {}
+    for name, step in spec.steps.items():
+        masked = shown.steps[name]
+        args = {
+            key: arg["value"] for key, arg in step.args.items() if masked.args[key].get("masked")
+        }
+        command = step.command if masked.command != step.command else None
+        if args or command is not None:
+            hidden[name] = {"args": args, "command": command}
+    return hidden
 
 
 def _masked_arg(key: str, arg: dict[str, Any]) -> dict[str, Any]:
@@ -202,6 +224,7 @@ def step_record(
     duration: float | None = None,
     error: str | None = None,
     command: str | None = None,
+    log: str | None = None,
 ) -> StepRecord:
     return StepRecord(
         position=position,
@@ -221,6 +244,7 @@ def step_record(
         cached_from=cached_from,
         command=command,
         image=node.image,
+        log=log,
     )
 
 

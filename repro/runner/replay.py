@@ -63,7 +63,12 @@ def replay_run(
     jobs: int = 1,
     keep: bool = False,
     on_event: Callable[[StepEvent], None] = lambda event: None,
+    backend: str | None = None,
+    on_log: Callable[[str, str], None] | None = None,
 ) -> ReplayOutcome:
+    """Replay ``run`` on ``backend`` (by default, where it ran). On a
+    container backend each step runs in the image the record pinned; a
+    run recorded without images gets its declared ones pinned anew."""
     from repro.git import read_facts, temporary_worktree
 
     index = RunIndex(project.repro_dir)
@@ -88,6 +93,9 @@ def replay_run(
             use_cache=False,
             update_lock=False,
             replay_of=original.id,
+            backend=backend or original.backend,
+            pinned_images={name: step.image for name, step in original.steps.items()},
+            on_log=on_log,
         )
         try:
             outcome = run_target(

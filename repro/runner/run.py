@@ -30,6 +30,7 @@ from repro.lineage.runs import RunIndex, new_run_id
 from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
 from repro.runner.datasets import Prepared, escapes, snapshot_dataset, stage_snapshot
+from repro.runner.images import CONTAINER_BACKENDS, pin_step_images
 from repro.runner.keys import StepKey, code_of, explain, step_key
 from repro.runner.lockfile import load_lock, save_lock
 from repro.runner.records import (
@@ -44,6 +45,7 @@ from repro.runner.records import (
     shown_command,
     step_record,
     step_spec,
+    unmasked_values,
 )
 from repro.runner.stepcache import StepCache
 from repro.runner.targets import Target, load_pipeline
@@ -81,6 +83,10 @@ class RunOptions:
     replay_of: str | None = None
     # A replay reads URL datasets from the recorded snapshots, not the source.
     pinned_inputs: Mapping[str, InputSnapshot] = field(default_factory=dict)
+    # ... and runs each step in the image the record pinned (step -> image).
+    pinned_images: Mapping[str, str | None] = field(default_factory=dict)
+    # Each line a container step prints, as (step, line), as it comes.
+    on_log: Callable[[str, str], None] | None = None
 
 
 @dataclass
@@ -112,6 +118,13 @@ def run_target(
     pipeline = load_pipeline(root, target, also_forget=project.root if work_root else None)
     params = pipeline.resolve_params(options.params)
     graph = pipeline.build(params)
+    pin_step_images(
+        graph,
+        options.backend,
+        root=root,
+        default=getattr(pipeline, "image", None),
+        recorded=options.pinned_images,
+    )
     session = _Session(project, root, target, pipeline, graph, params, options, on_event)
     return session.run(git if git is not None else git_record(project, root))
 
@@ -224,8 +237,10 @@ class _Session:
             datasets,
             steps,
         )
-        # The copy on disk (for `repro step-exec`) has its secrets masked.
+        # The copy on disk (for `repro step-exec`) has its secrets masked;
+        # a container gets them from its environment.
         shown = masked_spec(spec, self.graph, self.secrets)
+        self.step_secrets = unmasked_values(spec, shown)
         write_atomic(
             os.path.join(self.index.folder, f"{self.run_id}.spec"), shown.to_json().encode()
         )
@@ -236,7 +251,12 @@ class _Session:
         from repro.backends.execute import ExecutionContext
 
         context = ExecutionContext(self.root, self.store, os.path.join(self.scratch, "artifacts"))
-        backend = open_backend(self.options.backend, context=context, jobs=self.options.jobs)
+        backend = open_backend(
+            self.options.backend,
+            context=context,
+            jobs=self.options.jobs,
+            **self._backend_options(prepared),
+        )
         pending = list(self.graph.nodes)
         running: dict[Future[StepResult], tuple[str, StepKey, list[str]]] = {}
         try:
@@ -254,6 +274,26 @@ class _Session:
             backend.close(wait=False)
             raise
         backend.close()
+
+    def _backend_options(self, prepared: Mapping[str, Prepared]) -> dict[str, Any]:
+        if self.options.backend not in CONTAINER_BACKENDS:
+            return {}
+        # Local data reached through a symlink out of the project: its
+        # target is mounted too. (URL data is staged from the store by
+        # `repro step-exec` itself.)
+        outside = {
+            os.path.dirname(real) if os.path.isfile(real) else real
+            for uri, p in prepared.items()
+            if not self.graph.datasets[uri].is_remote and escapes(self.root, p.path)
+            for real in [os.path.realpath(os.path.join(self.root, p.path))]
+        }
+        return {
+            "project_root": self.project.root,
+            "store_dir": os.path.join(self.project.cache_dir, self.algorithm),
+            "secrets": self.step_secrets,
+            "extra_mounts": sorted(outside),
+            "on_log": self.options.on_log,
+        }
 
     def _start_ready(
         self,
@@ -364,6 +404,10 @@ class _Session:
             result.status = "failed"
             result.error = f"{', '.join(moved)} changed while the step ran; run again"
         result.error = scrub(result.error, self.secrets)
+        if node.kind == "shell" and result.status == "executed" and self._in_container:
+            # A container wrote the outs in its own copy of the tree: the
+            # downstream steps and the user find them here, as after a local run.
+            result.kept.update(restore_outs(self.store, self.root, result.outputs, self.algorithm))
         reasons = [*reasons, *kept_notes(result.kept)]
         record = step_record(
             self._position(name),
@@ -377,6 +421,7 @@ class _Session:
             duration=result.duration,
             error=result.error,
             command=self._command(node),
+            log=result.log,
         )
         if result.status == "executed":
             self.cache.put(
@@ -390,6 +435,10 @@ class _Session:
             )
         event = StepEvent(name, result.status, reasons, result.duration, result.error)
         self._keep(name, record, result.outputs, event)
+
+    @property
+    def _in_container(self) -> bool:
+        return self.options.backend in CONTAINER_BACKENDS
 
     def _moved_under(self, node: Node, key: StepKey) -> list[str]:
         """What the step depends on that changed while it ran (its code, as

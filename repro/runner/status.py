@@ -12,6 +12,7 @@ from repro.lineage.lock import LockedPipeline
 from repro.pipelines.graph import DatasetRef, OutputRef
 from repro.project import Project
 from repro.runner.datasets import snapshot_dataset
+from repro.runner.images import pin_step_images
 from repro.runner.keys import explain, step_key
 from repro.runner.lockfile import load_lock
 from repro.runner.targets import Target, load_pipeline
@@ -40,13 +41,25 @@ class PipelineStatus:
 
 
 def pipeline_status(
-    project: Project, target: Target, params: Mapping[str, Any] | None = None
+    project: Project,
+    target: Target,
+    params: Mapping[str, Any] | None = None,
+    *,
+    refuse_latest: bool = False,
 ) -> PipelineStatus:
     root, algorithm = project.root, project.config.core.hash
     pipeline = load_pipeline(root, target)
     graph = pipeline.build(pipeline.resolve_params(params))
     lock = load_lock(project)
     locked = lock.pipelines.get(pipeline.name) if lock else None
+    # Judged as the lock was made: a container run's keys hold image digests.
+    pin_step_images(
+        graph,
+        locked.backend if locked else "local",
+        root=root,
+        default=getattr(pipeline, "image", None),
+        refuse_latest=refuse_latest,
+    )
     stat_cache = project.stat_cache()
     data = {
         uri: snapshot_dataset(root, dataset, algorithm, None, stat_cache).snapshot.oid

@@ -5,11 +5,11 @@ project's pyproject.toml, or, with no target, every configured one."""
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 from repro.errors import UsageError
+from repro.pyproject import tool_repro_table
 
 __all__ = [
     "NoPipelineConfiguredError",
@@ -47,14 +47,7 @@ class Target:
 
 def configured_pipelines(root: str) -> dict[str, str]:
     path = os.path.join(root, "pyproject.toml")
-    try:
-        with open(path, "rb") as file:
-            doc: dict[str, Any] = tomllib.load(file)
-    except FileNotFoundError:
-        return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from exc
-    pipelines = doc.get("tool", {}).get("repro", {}).get("pipelines", {})
+    pipelines = tool_repro_table(root).get("pipelines", {})
     if not isinstance(pipelines, dict) or not all(isinstance(v, str) for v in pipelines.values()):
         raise UsageError(f'{path}: [tool.repro.pipelines] maps names to "FILE.py:PIPELINE"')
     return dict(pipelines)

@@ -1,0 +1,158 @@
+"""The real Docker engine, base image and image registry the Docker tests use.
+
+``scripts/docker-services.sh`` starts all three (``.ci/run`` calls it). In CI
+a missing one fails the test that needs it; on a developer's machine the test
+is skipped with the command that would start it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tarfile
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+
+from repro.images.engine import DockerSdkMissingError, DockerUnavailableError, docker_client
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+__all__ = [
+    "BASE_IMAGE",
+    "REGISTRY",
+    "TEST_LABEL",
+    "base_image",
+    "container_label",
+    "docker_engine",
+    "import_tiny_image",
+    "manifest_digest",
+    "push_to_registry",
+    "registry",
+    "remove_containers",
+]
+
+BASE_IMAGE = "repro-base:bookworm"
+REGISTRY = "127.0.0.1:5000"
+# Containers a test starts carry this label, so that cleanup finds them
+# even when the code under test dies before removing them.
+TEST_LABEL = "repro.test"
+START_HINT = "`sudo bash scripts/docker-services.sh` starts what the Docker tests need"
+MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.oci.image.manifest.v1+json"
+)
+# Loopback must never go through a proxy the environment may name.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Fails in CI, where the services are part of the job; skips elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[DockerClient]:
+    try:
+        client = docker_client()
+    except (DockerUnavailableError, DockerSdkMissingError) as exc:
+        unavailable(f"{exc}; {START_HINT}")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_engine: DockerClient) -> str:
+    from docker.errors import ImageNotFound
+
+    try:
+        docker_engine.images.get(BASE_IMAGE)
+    except ImageNotFound:
+        unavailable(f"the engine has no image {BASE_IMAGE}; {START_HINT}")
+    return BASE_IMAGE
+
+
+@pytest.fixture(scope="session")
+def registry() -> str:
+    try:
+        with _opener.open(f"http://{REGISTRY}/v2/", timeout=5):
+            pass
+    except OSError as exc:  # URLError and HTTPError are OSErrors
+        unavailable(f"no image registry answers at {REGISTRY} ({exc}); {START_HINT}")
+    return REGISTRY
+
+
+@pytest.fixture
+def container_label(docker_engine: DockerClient) -> Iterator[str]:
+    """A value for the ``repro.test`` label, unique to the test; every
+    container carrying it is removed afterwards."""
+    value = f"repro-test-{uuid.uuid4().hex}"
+    yield value
+    remove_containers(docker_engine, f"{TEST_LABEL}={value}")
+
+
+def remove_containers(client: DockerClient, label: str) -> None:
+    """Force-removes every container matching ``label`` (Docker's label
+    filter: ``key`` or ``key=value``), running or not."""
+    from docker.errors import NotFound
+
+    for container in client.containers.list(all=True, filters={"label": label}):
+        with contextlib.suppress(NotFound):  # removed meanwhile, e.g. by auto-remove
+            container.remove(force=True)
+
+
+def push_to_registry(
+    client: DockerClient, image: str, repository: str, *, tag: str = "latest"
+) -> str:
+    """Tags the local ``image`` as ``repository:tag``, pushes it and returns
+    the repository digest reference ``repository@sha256:...`` the engine
+    recorded for the push."""
+    local = client.images.get(image)
+    local.tag(repository, tag)
+    for event in client.api.push(repository, tag=tag, stream=True, decode=True):
+        if "error" in event:
+            raise AssertionError(f"push of {repository}:{tag} failed: {event['error']}")
+    local.reload()
+    digests = [d for d in local.attrs["RepoDigests"] if d.startswith(f"{repository}@")]
+    if not digests:
+        raise AssertionError(f"no repository digest for {repository} after the push")
+    return str(digests[0])
+
+
+def import_tiny_image(client: DockerClient, repository: str, content: bytes) -> str:
+    """An image of one file, ``/content``, made without a base image: it
+    pushes in well under a second, where the base image takes ~20 s.
+    Returns ``repository:latest``."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        info = tarfile.TarInfo("content")
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+    client.api.import_image_from_data(data.getvalue(), repository=repository, tag="latest")
+    return f"{repository}:latest"
+
+
+def manifest_digest(registry: str, name: str, reference: str) -> str | None:
+    """The digest the registry serves for ``name`` (the repository path
+    without the registry host) at ``reference`` (tag or digest), or None
+    when it has no such manifest."""
+    request = urllib.request.Request(
+        f"http://{registry}/v2/{name}/manifests/{reference}",
+        method="HEAD",
+        headers={"Accept": MANIFEST_TYPES},
+    )
+    try:
+        with _opener.open(request, timeout=10) as response:
+            return str(response.headers["Docker-Content-Digest"])
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise
