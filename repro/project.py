@@ -68,11 +68,15 @@ class Project:
     def cache_dir(self) -> str:
         return os.path.join(self.root, os.path.expanduser(self.config.cache.dir))
 
-    def store(self) -> ObjectStore:
+    @property
+    def store_dir(self) -> str:
+        return os.path.join(self.cache_dir, self.config.core.hash)
+
+    def store(self, folder: str | None = None) -> ObjectStore:
+        """The local object store (``folder``: the same store where a
+        container has it mounted)."""
         config = self.config
-        backend = open_backend(
-            os.path.join(self.cache_dir, config.core.hash), fsync=config.cache.fsync
-        )
+        backend = open_backend(folder or self.store_dir, fsync=config.cache.fsync)
         return ObjectStore(backend, config.core.hash, pack_threshold=config.cache.pack_threshold)
 
     def stat_cache(self) -> StatCache:

@@ -32,7 +32,7 @@ LogSink = Callable[[str, str], None]  # (step, line)
 
 # Kept in the record's log object; a step that prints gigabytes keeps its tail.
 LOG_LIMIT = 8 * 1024 * 1024
-SECRETS_ENV = "REPRO_STEP_SECRETS"
+SECRETS_ENV = "REPRO_STEP_SECRETS"  # read by `repro step-exec`
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class DockerBackend(Backend):
         secrets: Mapping[str, Mapping[str, Any]] | None = None,
         extra_mounts: Iterable[str] = (),
         on_log: LogSink | None = None,
+        scrub: Callable[[str], str] = lambda text: text,
         client: DockerClient | None = None,
     ) -> None:
         from repro.images.engine import docker_client
@@ -69,6 +70,7 @@ class DockerBackend(Backend):
         os.makedirs(store_dir, exist_ok=True)  # a bind mount needs its source
         self.secrets = dict(secrets or {})
         self.on_log = on_log
+        self.scrub = scrub  # secrets a step prints never reach a screen or the store
         self.pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="repro-docker")
         self.running: dict[str, Container] = {}
         self.lock = threading.Lock()
@@ -83,26 +85,38 @@ class DockerBackend(Backend):
     def close(self, *, wait: bool = True) -> None:
         if not wait:
             # Ctrl-C: nothing may outlive the run; finished steps are kept
-            # by the runner, which has their results already.
-            self.closing = True
-            for container in self._in_flight():
+            # by the runner, which has their results already. A container
+            # created from now on is removed as it registers.
+            with self.lock:
+                self.closing = True
+                in_flight = list(self.running.values())
+            for container in in_flight:
                 _remove(container)
         self.pool.shutdown(wait=wait, cancel_futures=True)
 
-    def _in_flight(self) -> list[Container]:
+    def _register(self, name: str, container: Container) -> bool:
         with self.lock:
-            return list(self.running.values())
+            if not self.closing:
+                self.running[name] = container
+                return True
+        _remove(container)
+        return False
 
     def _execute(
         self, run: RunSpec, step: StepSpec, inputs: dict[str, Mapping[str, Any]]
     ) -> StepResult:
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
         from repro.errors import ReproError
 
         folder = tempfile.mkdtemp(prefix=f"repro-docker-{run.run_id}-{step.name}-")
         try:
             return self._in_container(run, step, inputs, folder)
-        except ReproError as exc:  # the image is gone, the engine went away
+        except ReproError as exc:  # the image is gone
             return StepResult(step.name, "failed", error=str(exc))
+        except (DockerException, RequestException) as exc:  # the engine went away
+            return StepResult(step.name, "failed", error=f"Docker engine: {_explanation(exc)}")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -113,11 +127,13 @@ class DockerBackend(Backend):
 
         write_atomic(os.path.join(folder, "inputs.json"), json.dumps(inputs).encode())
         result_path = os.path.join(folder, "result.json")
+        if self.closing:
+            return StepResult(step.name, "failed", error="interrupted")
         container = self._create(run, step, folder)
         log = bytearray()
+        if not self._register(step.name, container):
+            return StepResult(step.name, "failed", error="interrupted")
         try:
-            with self.lock:
-                self.running[step.name] = container
             container.start()
             streamer = threading.Thread(
                 target=self._stream, args=(container, step.name, log), daemon=True
@@ -134,7 +150,9 @@ class DockerBackend(Backend):
             result = StepResult(
                 step.name, "failed", error=failure or _no_result(status, bytes(log))
             )
-        result.log = self.context.store.write(bytes(log[-LOG_LIMIT:])) if log else None
+        if log:
+            kept = bytes(log[-LOG_LIMIT:]).decode("utf-8", "replace")
+            result.log = self.context.store.write(self.scrub(kept).encode())
         return result
 
     def _create(self, run: RunSpec, step: StepSpec, folder: str) -> Container:
@@ -160,6 +178,7 @@ class DockerBackend(Backend):
             Mount(folder, folder, type="bind"),
         ]
         environment = {"HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
+        command += ["--store", self.mounts.store]
         if step.name in self.secrets:
             environment[SECRETS_ENV] = json.dumps(self.secrets[step.name])
         try:
@@ -168,6 +187,7 @@ class DockerBackend(Backend):
                 command,
                 working_dir=self.mounts.project,
                 user=f"{os.getuid()}:{os.getgid()}",
+                group_add=[str(group) for group in os.getgroups()],
                 environment=environment,
                 mounts=mounts,
                 network_mode="bridge" if step.network else "none",
@@ -199,6 +219,8 @@ class DockerBackend(Backend):
         try:
             for chunk in container.logs(stream=True, follow=True):
                 log.extend(chunk)
+                if len(log) > 2 * LOG_LIMIT:
+                    del log[:-LOG_LIMIT]
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
@@ -210,7 +232,7 @@ class DockerBackend(Backend):
 
     def _emit(self, step: str, line: bytes) -> None:
         if self.on_log is not None:
-            self.on_log(step, line.decode("utf-8", "replace").rstrip("\r"))
+            self.on_log(step, self.scrub(line.decode("utf-8", "replace").rstrip("\r")))
 
     def _wait(self, container: Container, step: StepSpec) -> tuple[int, str | None]:
         """The exit status, and why the step failed when the container (not
@@ -228,6 +250,8 @@ class DockerBackend(Backend):
             return -1, f"timed out after {step.timeout:g} s; container killed"
         except DockerException:
             return -1, "interrupted" if self.closing else "the container vanished"
+        if self.closing:
+            return status, "interrupted"
         return status, container_failure(container, status, step.memory)
 
 
@@ -239,7 +263,7 @@ def container_failure(container: Container, status: int, memory: int | None) -> 
         oom = bool(container.attrs.get("State", {}).get("OOMKilled"))
     except DockerException:
         oom = False
-    if oom or (status == 137 and memory):
+    if oom:
         limit = f" (limit {_size(memory)})" if memory else ""
         return f"killed: out of memory{limit}"
     if status in (137, 143):
@@ -265,11 +289,14 @@ def _read_result(path: str, step: str) -> StepResult | None:
 
 
 def _no_result(status: int, log: bytes) -> str:
-    last = next(
-        (line for line in reversed(bytes(log).decode("utf-8", "replace").splitlines()) if line),
-        "",
-    )
+    # The last line that says something (not the border of a rich panel).
+    lines = bytes(log).decode("utf-8", "replace").splitlines()
+    last = next((line.strip(" │") for line in reversed(lines) if _has_words(line)), "")
     return f"container exited with status {status}" + (f": {last[:300]}" if last else "")
+
+
+def _has_words(line: str) -> bool:
+    return any(char.isalnum() for char in line)
 
 
 def _explanation(exc: Exception) -> str:

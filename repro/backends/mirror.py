@@ -23,7 +23,8 @@ def mirror_tree(source: str, target: str) -> str:
         for name in dirs:
             path = os.path.join(folder, name)
             if os.path.islink(path):
-                os.symlink(os.readlink(path), os.path.join(here, name))
+                # To the original link: a relative target resolves as there.
+                os.symlink(path, os.path.join(here, name))
             else:
                 os.makedirs(os.path.join(here, name), exist_ok=True)
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]

@@ -43,6 +43,8 @@ class RunSpec:
     # dataset uri -> {"oid": tree id, "path": where a step reads it, relative to the project root}
     datasets: dict[str, dict[str, str]]
     steps: dict[str, StepSpec]
+    # The repro that planned the run: a container's must be the same one.
+    repro: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, indent=1)

@@ -27,7 +27,7 @@ BackendOption = Annotated[
         "--backend",
         "-b",
         help="Where steps run: local (in this process) or docker (a container of each "
-        "step's image, pinned by digest).",
+        "step's image, pinned by digest). Default: where the lock's run ran, else local.",
     ),
 ]
 
@@ -115,7 +115,7 @@ def run(
         frozen=frozen,
         on_event=show,
         on_wait=output.say_err,
-        backend=backend or "local",
+        backend=backend,
         on_log=None if as_json else _print_log,
     )
     _render_reports(reports, as_json, explain)
@@ -188,7 +188,9 @@ def runs_show(
     for name, step in record["steps"].items():
         outs = ", ".join(f"{k}={v['oid'][:12]}" for k, v in step["outputs"].items())
         metrics = ", ".join(f"{k}={v:g}" for k, v in step["metrics"].items())
-        output.say(f"  {step['status']:<8} {name}  {outs}" + (f"  [{metrics}]" if metrics else ""))
+        log = "  (log: repro runs log)" if step.get("log") else ""
+        shown = f"  {step['status']:<8} {name}  {outs}" + (f"  [{metrics}]" if metrics else "")
+        output.say(shown + log)
     for model in record["models"]:
         output.say(
             f"  model  {model['name']} version {model['version']} "
@@ -197,6 +199,18 @@ def runs_show(
     if record.get("verification"):
         check = record["verification"]
         output.say(f"  replay of {record['replay_of']}: {check['verdict']}")
+
+
+@runs_app.command("log")
+def runs_log(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    step: Annotated[str, typer.Argument(help="Step name.")],
+) -> None:
+    """Print what a step printed in its container, as kept with the run."""
+    from repro.cli.run_queries import step_log
+
+    sys.stdout.buffer.write(step_log(run_id, step))
+    sys.stdout.flush()
 
 
 @runs_app.command("diff")
@@ -298,6 +312,10 @@ def step_exec(
             "--work-root", help="Read code and data here (a replay's worktree), not the project."
         ),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="The object store's folder (default: the project's cache)."),
+    ] = None,
     scratch_tree: Annotated[
         bool,
         typer.Option(
@@ -309,9 +327,18 @@ def step_exec(
     """Execute one step of a run from its serialized spec.
 
     The entry point of container backends. Exit 1 if the step fails."""
-    from repro.cli.run_queries import exec_step
+    from repro.project import find_project
+    from repro.runner.stepexec import exec_step
 
-    outcome = exec_step(run_id, step, inputs, work_root=work_root, scratch_tree=scratch_tree)
+    outcome = exec_step(
+        find_project(),
+        run_id,
+        step,
+        inputs,
+        work_root=work_root,
+        store_dir=store,
+        scratch_tree=scratch_tree,
+    )
     text = json.dumps(outcome.to_dict(), sort_keys=True, indent=1)
     if result:
         from repro.atomic import write_atomic

@@ -1,4 +1,4 @@
-"""Use cases over recorded runs: list, show, diff, replay, step-exec,
+"""Use cases over recorded runs: list, show, logs, diff, replay,
 schemas and checkout of a run. Each returns data; nothing prints."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from repro.project import find_project
 __all__ = [
     "checkout_run",
     "diff_runs",
-    "exec_step",
     "json_schema",
     "list_runs",
     "replay_and_verify",
     "show_run",
+    "step_log",
 ]
 
 
@@ -55,6 +55,26 @@ def show_run(run: str) -> dict[str, Any]:
     result: dict[str, Any] = record.to_json_dict()
     result["steps"] = {name: result["steps"][name] for name, _ in record.ordered_steps()}
     return result
+
+
+class NoStepLogError(ReproError, LookupError):
+    def __init__(self, run: str, step: str, reason: str) -> None:
+        self.run, self.step = run, step
+        super().__init__(f"run {run}, step {step!r}: {reason}")
+
+
+def step_log(run: str, step: str) -> bytes:
+    """What a container step printed, as kept with its run."""
+    record = _load(run)
+    found = record.steps.get(step)
+    if found is None:
+        raise NoStepLogError(record.id, step, f"no such step ({', '.join(record.steps)})")
+    if found.log is None:
+        raise NoStepLogError(
+            record.id, step, "no log kept (it printed nothing, or ran on the local backend)"
+        )
+    data: bytes = find_project().store().read(found.log)
+    return data
 
 
 def _flatten(record: Any) -> dict[str, Any]:
@@ -124,162 +144,6 @@ def replay_and_verify(
         backend=backend,
         on_log=on_log,
     )
-
-
-class UnknownStepError(ReproError, LookupError):
-    def __init__(self, run: str, step: str, known: list[str]) -> None:
-        super().__init__(f"run {run} has no step {step!r} (steps: {', '.join(known)})")
-
-
-def exec_step(
-    run: str,
-    step: str,
-    inputs_file: str | None,
-    *,
-    work_root: str | None = None,
-    scratch_tree: bool = False,
-) -> Any:
-    """Execute one step of a planned run, its inputs taken from ``inputs_file``
-    or from the finished upstream steps in the run's journal. A container
-    backend passes the step's masked values in REPRO_STEP_SECRETS, and
-    ``scratch_tree`` runs a shell step in a writable mirror of a read-only
-    project."""
-    from repro.backends.execute import ExecutionContext, execute_step
-    from repro.backends.spec import RunSpec
-    from repro.lineage.runs import RunIndex
-
-    project = find_project()
-    index = RunIndex(project.repro_dir)
-    run = index.resolve(run, planned=True)
-    with open(os.path.join(index.folder, f"{run}.spec"), encoding="utf-8") as file:
-        spec = RunSpec.from_json(file.read())
-    if step not in spec.steps:
-        raise UnknownStepError(run, step, list(spec.steps))
-    spec = _with_secrets(spec, step, os.environ.get("REPRO_STEP_SECRETS"))
-    _refuse_masked(run, spec.steps[step])
-    inputs = _inputs(index, run, spec.steps[step].args, inputs_file)
-    import shutil
-    import tempfile
-
-    scratch = tempfile.mkdtemp(prefix=f"repro-{run}-{step}-")
-    try:
-        store = project.store()
-        spec = _stage_remote_data(spec, store, scratch)
-        root = os.path.abspath(work_root) if work_root else project.root
-        if scratch_tree and spec.steps[step].kind == "shell":
-            from repro.backends.mirror import mirror_tree
-
-            root = mirror_tree(root, os.path.join(scratch, "tree"))
-        context = ExecutionContext(root, store, scratch)
-        return execute_step(spec, spec.steps[step], inputs, context)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _inputs_from_file(path: str, args: dict[str, Any]) -> dict[str, Any]:
-    from repro.errors import UsageError
-
-    try:
-        with open(path, encoding="utf-8") as file:
-            loaded = json.load(file)
-    except ValueError as exc:
-        raise UsageError(f"--inputs {path}: not JSON ({exc})") from exc
-    needed = [key for key, arg in args.items() if "output" in arg]
-    if not isinstance(loaded, dict):
-        raise UsageError(f"--inputs {path}: expected an object of argument -> artifact")
-    for key in needed:
-        if not isinstance(loaded.get(key), dict):
-            raise UsageError(f"--inputs {path}: no artifact for argument {key!r}")
-    return {key: loaded[key] for key in needed}
-
-
-def _inputs(index: Any, run: str, args: dict[str, Any], inputs_file: str | None) -> dict[str, Any]:
-    if inputs_file is not None:
-        return _inputs_from_file(inputs_file, args)
-    finished: dict[str, Any] = {}
-    if index.has(run):
-        record = index.load(run)
-        finished = {
-            name: {k: a.model_dump() for k, a in step.outputs.items()}
-            for name, step in record.steps.items()
-        }
-    journal = os.path.join(index.folder, f"{run}.journal")
-    if os.path.exists(journal):
-        with open(journal, encoding="utf-8") as file:
-            for line in file:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue  # a line cut short by a kill
-                finished[event["step"]] = event.get("outputs", {})
-    resolved = {}
-    for key, arg in args.items():
-        if "output" in arg:
-            upstream, name = arg["output"]
-            if name not in finished.get(upstream, {}):
-                raise ReproError(
-                    f"step input {key!r} needs output {name!r} of step "
-                    f"{upstream!r}, which has not finished in run {run}"
-                )
-            resolved[key] = finished[upstream][name]
-    return resolved
-
-
-class MaskedSpecError(ReproError):
-    def __init__(self, run: str, step: str) -> None:
-        super().__init__(
-            f"step {step!r} of run {run} has a secret parameter, masked in the stored spec; "
-            "run it with `repro run` (secrets are never written to disk)"
-        )
-
-
-def _with_secrets(spec: Any, step: str, given: str | None) -> Any:
-    from dataclasses import replace
-
-    from repro.errors import UsageError
-
-    if not given:
-        return spec
-    try:
-        secrets = json.loads(given)
-        args = {
-            key: {"value": secrets["args"][key]} if key in secrets["args"] else arg
-            for key, arg in spec.steps[step].args.items()
-        }
-        command = secrets.get("command") or spec.steps[step].command
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"REPRO_STEP_SECRETS: not the values of step {step!r} ({exc})") from exc
-    steps = {**spec.steps, step: replace(spec.steps[step], args=args, command=command)}
-    return replace(spec, steps=steps)
-
-
-def _refuse_masked(run: str, step: Any) -> None:
-    from repro.lineage.redact import REDACTED
-
-    masked = any(arg.get("masked") for arg in step.args.values())
-    if masked or (step.command is not None and REDACTED in step.command):
-        raise MaskedSpecError(run, step.name)
-
-
-def _stage_remote_data(spec: Any, store: Any, scratch: str) -> Any:
-    """URL datasets of the run, copied from the store (the run's own copy
-    went with its scratch folder)."""
-    from dataclasses import replace
-
-    from repro.runner.datasets import write_tree_files
-    from repro.store import read_tree
-
-    datasets = {}
-    for uri, entry in spec.datasets.items():
-        if "://" in uri and not uri.startswith("file://"):
-            path = os.path.join(scratch, "data", entry["oid"])
-            write_tree_files(store, entry["oid"], path)
-            entries = read_tree(store, entry["oid"]).entries
-            if len(entries) == 1 and not uri.endswith("/"):
-                path = os.path.join(path, entries[0].path)
-            entry = {**entry, "path": path}
-        datasets[uri] = entry
-    return replace(spec, datasets=datasets)
 
 
 def json_schema(which: str) -> dict[str, Any]:

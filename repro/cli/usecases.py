@@ -56,27 +56,41 @@ def run_pipelines(
     frozen: bool,
     on_event: Callable[[Any], None],
     on_wait: Callable[[str], None],
-    backend: str = "local",
+    backend: str | None = None,
     on_log: Callable[[str, str], None] | None = None,
 ) -> list[RunReport]:
+    """``backend`` None: where the lock's run of each pipeline ran (local
+    when it has none), so that `repro run` and `repro status` agree."""
     from repro.runner.runlock import project_run_lock
     from repro.runner.targets import resolve_targets
 
     project = find_project()
     targets = resolve_targets(project.root, target)
-    check_backend(backend)
+    if backend is not None:
+        check_backend(backend)
     if frozen:
         return [_frozen(project, t, params, refuse_latest=True) for t in targets]
     reports = []
     with project_run_lock(project.repro_dir, on_wait):
         for each in targets:
-            # The quick no-op judges a local lock only; a container run pins
-            # its images first.
-            quick = _fast(project, each, params) if use_cache and backend == "local" else None
+            # The quick no-op judges a local lock only (it refuses any other);
+            # a container run pins its images first.
+            quick = (
+                _fast(project, each, params) if use_cache and backend in (None, "local") else None
+            )
+            where = backend or _locked_backend(project, each)
             reports.append(
-                quick or _run(project, each, params, jobs, use_cache, on_event, backend, on_log)
+                quick or _run(project, each, params, jobs, use_cache, on_event, where, on_log)
             )
     return reports
+
+
+def _locked_backend(project: Project, target: Any) -> str:
+    from repro.runner.lockfile import load_lock
+
+    lock = load_lock(project)
+    entries = lock.pipelines.values() if lock else []
+    return next((e.backend for e in entries if e.target == target.text), "local")
 
 
 def check_backend(name: str) -> None:
@@ -142,6 +156,10 @@ def default_jobs(project: Project) -> int:
 def _frozen(
     project: Project, target: Any, params: Mapping[str, Any], *, refuse_latest: bool = False
 ) -> RunReport:
+    if refuse_latest:
+        from repro.runner.images import refuse_floating_project_image
+
+        refuse_floating_project_image(project.root)
     quick = _fast(project, target, params)
     if quick is not None:
         quick.status = "fresh"

@@ -47,6 +47,8 @@ def run_objects(record: RunRecord, algorithm: str) -> RunObjects:
         # A reference snapshot is a manifest (a blob); its data stays where it is.
         (found.blobs if snapshot.mode == "reference" else found.trees).add(snapshot.oid)
     for step in record.steps.values():
+        if step.log:  # what a container step printed
+            found.blobs.add(step.log)
         for artifact in step.outputs.values():
             (found.trees if artifact.kind == "tree" else found.blobs).add(artifact.oid)
     return found

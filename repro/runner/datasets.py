@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from repro.backends.spec import RunSpec
 from repro.errors import ReproError
 from repro.lineage.records import InputSnapshot
 from repro.pipelines.data import Dataset
@@ -24,6 +25,7 @@ __all__ = [
     "restore_dataset",
     "snapshot_dataset",
     "stage_snapshot",
+    "stage_spec_data",
 ]
 
 
@@ -190,3 +192,33 @@ def escapes(root: str, uri: str) -> bool:
 def _same_bytes(path: str, data: bytes) -> bool:
     with open(path, "rb") as file:
         return file.read() == data
+
+
+def stage_spec_data(spec: RunSpec, store: ObjectStore, scratch: str) -> RunSpec:
+    """The URL datasets of a run spec, for ``repro step-exec``: where the
+    run staged them (a container backend mounts that folder), else copied
+    from the store again (the run's scratch folder is gone), or, for a
+    reference, downloaded at its recorded versions."""
+    from dataclasses import replace
+
+    from repro.store import read_tree
+
+    datasets = {}
+    for uri, entry in spec.datasets.items():
+        staged = entry["path"]
+        if "://" in uri and not uri.startswith("file://") and not os.path.exists(staged):
+            path = os.path.join(scratch, "data", entry["oid"])
+            if entry.get("mode") == "reference":
+                from repro.snapshot import fetch_reference, read_manifest
+
+                manifest = read_manifest(store, entry["oid"])
+                fetch_reference(uri, manifest, path)
+                entries: list[Any] = list(manifest.entries)
+            else:
+                write_tree_files(store, entry["oid"], path)
+                entries = list(read_tree(store, entry["oid"]).entries)
+            if len(entries) == 1 and not uri.endswith("/"):
+                path = os.path.join(path, entries[0].path)
+            entry = {**entry, "path": path}
+        datasets[uri] = entry
+    return replace(spec, datasets=datasets)

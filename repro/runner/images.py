@@ -7,6 +7,7 @@ the local backend steps run in this process, so no image is recorded."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from repro.errors import UsageError
 from repro.pipelines.graph import Graph
@@ -16,6 +17,7 @@ __all__ = [
     "NoImageError",
     "UnpinnedImageError",
     "pin_step_images",
+    "refuse_floating_project_image",
 ]
 
 CONTAINER_BACKENDS = frozenset({"docker", "argo"})
@@ -48,44 +50,92 @@ def pin_step_images(
     default: str | None,
     recorded: Mapping[str, str | None] | None = None,
     refuse_latest: bool = False,
-) -> None:
+    offline: bool = False,
+) -> bool:
     """Set each node's ``image`` to the pinned reference it runs in (None on
-    the local backend). ``recorded`` holds a replay's pins, used as they are;
-    ``refuse_latest`` (CI) turns a floating ``latest`` into an error."""
-    if refuse_latest:
-        _refuse_latest(graph, default or _project_image(root))
+    the local backend); True when a declared image floats (``latest``).
+    ``recorded`` holds a replay's pins, checked to exist but not resolved
+    again; ``refuse_latest`` (CI) turns a floating image into an error;
+    ``offline`` (status) takes a reference that carries its digest as its
+    pin without asking the engine."""
+    fallback = default or _project_image(root)
+    floating = _floating(graph, fallback)
+    if refuse_latest and floating:
+        raise UnpinnedImageError(*floating[0])
     if backend not in CONTAINER_BACKENDS:
         for node in graph.nodes.values():
             node.image = None
-        return
-    fallback = default or _project_image(root)
-    pinned: dict[str, str] = {}
-    recorded = recorded or {}
-    client = None
+        return bool(floating)
+    resolver = _Resolver(offline)
     for name, node in graph.nodes.items():
-        if recorded.get(name):
-            node.image = recorded[name]
-            continue
+        given = (recorded or {}).get(name)
         declared = node.image or fallback
-        if not declared:
+        if not given and not declared:
             raise NoImageError(name, backend)
-        if declared not in pinned:
+        node.image = resolver.check(given) if given else resolver.pin(str(declared))
+    return bool(floating)
+
+
+class _Resolver:
+    """Pins each distinct reference once, with one engine client made only
+    if some reference needs it."""
+
+    def __init__(self, offline: bool) -> None:
+        self.offline = offline
+        self.pinned: dict[str, str] = {}
+        self.client: Any = None
+
+    def pin(self, declared: str) -> str:
+        if declared not in self.pinned:
+            from repro.images.reference import parse_image_ref
+
+            ref = parse_image_ref(declared)
+            if self.offline and ref.digest is not None:
+                self.pinned[declared] = str(ref.with_digest(ref.digest))
+            else:
+                from repro.images.resolve import pin_image
+
+                self.pinned[declared] = pin_image(declared, self._client())
+        return self.pinned[declared]
+
+    def check(self, recorded: str) -> str:
+        """A replay's recorded pin, found (or pulled) before anything runs."""
+        if recorded not in self.pinned:
+            from repro.images.resolve import local_image_id
+
+            local_image_id(recorded, self._client())
+            self.pinned[recorded] = recorded
+        return recorded
+
+    def _client(self) -> Any:
+        if self.client is None:
             from repro.images.engine import docker_client
-            from repro.images.resolve import pin_image
 
-            client = client or docker_client()
-            pinned[declared] = pin_image(declared, client)
-        node.image = pinned[declared]
+            self.client = docker_client()
+        return self.client
 
 
-def _refuse_latest(graph: Graph, fallback: str | None) -> None:
-    """Whatever the backend: code naming a floating image is not reproducible."""
+def _floating(graph: Graph, fallback: str | None) -> list[tuple[str, str]]:
+    """(step, image) of each step whose declared image floats, whatever the
+    backend: code naming a floating image is not reproducible."""
     from repro.images.reference import is_unpinned_latest
 
-    for name, node in graph.nodes.items():
-        declared = node.image or fallback
-        if declared and is_unpinned_latest(declared):
-            raise UnpinnedImageError(name, declared)
+    return [
+        (name, declared)
+        for name, node in graph.nodes.items()
+        for declared in [node.image or fallback]
+        if declared and is_unpinned_latest(declared)
+    ]
+
+
+def refuse_floating_project_image(root: str) -> None:
+    """The cheap check of ``[tool.repro] image`` that comes before the
+    quick no-op path of ``--frozen``, which loads no pipeline."""
+    from repro.images.reference import is_unpinned_latest
+
+    image = _project_image(root)
+    if image and is_unpinned_latest(image):
+        raise UnpinnedImageError("(every step: [tool.repro] image)", image)
 
 
 def _project_image(root: str) -> str | None:

@@ -35,7 +35,18 @@ def _digest(algorithm: str, doc: Any) -> str:
     return str(hasher.hexdigest())
 
 
-def environment_record(root: str, modules: tuple[str, ...], algorithm: str) -> EnvironmentRecord:
+IN_IMAGE = "(in image)"
+
+
+def environment_record(
+    root: str, modules: tuple[str, ...], algorithm: str, image: str | None = None
+) -> EnvironmentRecord:
+    """This interpreter's environment, or, for a step that runs in a
+    container, its image: the digest pins the interpreter, the packages and
+    the platform, so the host's are not the step's (and a lock made in
+    Docker is judged the same on any host)."""
+    if image is not None:
+        return _image_environment(image, algorithm)
     return _environment(root, modules, algorithm)
 
 
@@ -45,6 +56,24 @@ def _environment(root: str, modules: tuple[str, ...], algorithm: str) -> Environ
 
     fields = environment(root, modules, algorithm=algorithm).to_dict()
     fields.pop("algorithm")  # the record's ids carry it already
+    return EnvironmentRecord.model_validate(fields)
+
+
+@lru_cache(maxsize=64)
+def _image_environment(image: str, algorithm: str) -> EnvironmentRecord:
+    from repro.pipelines.environment import Environment
+
+    fields = Environment(
+        python=IN_IMAGE,
+        python_full=IN_IMAGE,
+        platform=IN_IMAGE,
+        lockfile=None,
+        lockfile_oid=None,
+        distributions={},
+        image=image,
+        algorithm=algorithm,
+    ).to_dict()
+    fields.pop("algorithm")
     return EnvironmentRecord.model_validate(fields)
 
 
@@ -79,7 +108,7 @@ def step_key(
         from repro.materialize import BACKEND_MODULES
 
         modules = tuple(sorted({*modules, *BACKEND_MODULES}))
-    env = environment_record(root, modules, algorithm)
+    env = environment_record(root, modules, algorithm, node.image)
     params = {k: a.value for k, a in node.args.items() if isinstance(a, Literal)}
     # The key covers the real values; the record keeps them masked.
     prints = Fingerprints(

@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from repro import __version__
 from repro.atomic import write_atomic
 from repro.backends.spec import RunSpec, StepResult
 from repro.errors import ReproError
@@ -118,7 +119,7 @@ def run_target(
     pipeline = load_pipeline(root, target, also_forget=project.root if work_root else None)
     params = pipeline.resolve_params(options.params)
     graph = pipeline.build(params)
-    pin_step_images(
+    floating = pin_step_images(
         graph,
         options.backend,
         root=root,
@@ -126,6 +127,7 @@ def run_target(
         recorded=options.pinned_images,
     )
     session = _Session(project, root, target, pipeline, graph, params, options, on_event)
+    session.floating_image = floating
     return session.run(git if git is not None else git_record(project, root))
 
 
@@ -186,6 +188,7 @@ class _Session:
         self.prepared: dict[str, Prepared] = {}
         self.modules: set[str] = set()
         self.failed: str | None = None
+        self.floating_image = False  # a step's declared image is a floating `latest`
         self.positions = {name: index for index, name in enumerate(graph.nodes)}
 
     def run(self, git: GitRecord) -> RunOutcome:
@@ -228,7 +231,11 @@ class _Session:
 
     def _spec(self, prepared: Mapping[str, Prepared]) -> RunSpec:
         steps = {name: step_spec(node) for name, node in self.graph.nodes.items()}
-        datasets = {uri: {"oid": p.snapshot.oid, "path": p.path} for uri, p in prepared.items()}
+        datasets = {
+            uri: {"oid": p.snapshot.oid, "path": p.path}
+            | ({"mode": "reference"} if p.snapshot.mode == "reference" else {})
+            for uri, p in prepared.items()
+        }
         spec = RunSpec(
             self.run_id,
             self.pipeline.name,
@@ -236,6 +243,7 @@ class _Session:
             self.project.config.materialize.allow_pickle,
             datasets,
             steps,
+            repro=__version__,
         )
         # The copy on disk (for `repro step-exec`) has its secrets masked;
         # a container gets them from its environment.
@@ -287,13 +295,20 @@ class _Session:
             if not self.graph.datasets[uri].is_remote and escapes(self.root, p.path)
             for real in [os.path.realpath(os.path.join(self.root, p.path))]
         }
+        staged = os.path.join(self.scratch, "data")  # URL datasets, downloaded for the steps
+        if os.path.isdir(staged):
+            outside.add(staged)
         return {
             "project_root": self.project.root,
-            "store_dir": os.path.join(self.project.cache_dir, self.algorithm),
+            "store_dir": self.project.store_dir,
             "secrets": self.step_secrets,
             "extra_mounts": sorted(outside),
             "on_log": self.options.on_log,
+            "scrub": self._scrub,
         }
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self.secrets) or ""
 
     def _start_ready(
         self,
@@ -499,7 +514,9 @@ class _Session:
     ) -> RunRecord:
         from repro.runner.keys import environment_record
 
-        env = environment_record(self.root, tuple(sorted(self.modules)), self.algorithm)
+        images = {node.image for node in self.graph.nodes.values()}
+        image = images.pop() if len(images) == 1 else None
+        env = environment_record(self.root, tuple(sorted(self.modules)), self.algorithm, image)
         return RunRecord(
             id=self.run_id,
             pipeline=self.pipeline.name,
@@ -538,8 +555,11 @@ class _Session:
 
     def _write_lock(self, record: RunRecord, record_oid: str) -> None:
         # The digests taken when the run started: the code that ran.
-        static = _literal_defaults(self.pipeline.func) and not any(
-            code.volatile for code in self.code.values()
+        # A floating image is judged on the slow path, which refuses it under --frozen.
+        static = (
+            _literal_defaults(self.pipeline.func)
+            and not any(code.volatile for code in self.code.values())
+            and not self.floating_image
         )
         entry = lock_entry(record, record_oid, self.code_files, self.defaults, static)
         lock = load_lock(self.project) or LockFile()

@@ -59,6 +59,7 @@ def pipeline_status(
         root=root,
         default=getattr(pipeline, "image", None),
         refuse_latest=refuse_latest,
+        offline=True,
     )
     stat_cache = project.stat_cache()
     data = {

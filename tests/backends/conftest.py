@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_testing import cli, commit_all, make_flow_project
+from docker_backend_testing import containers_of
+from pipeline_testing import commit_all, make_flow_project
 from repro_testing import git
 
 RUNTIME_REPOSITORY = "repro-test-runtime"
@@ -49,22 +50,3 @@ def docker_project(tmp_path: Path, repro_image: str) -> Iterator[Path]:
     yield root
     leftovers = containers_of(root)
     assert not leftovers, f"containers left behind: {leftovers}"
-
-
-def containers_of(root: Path) -> list[str]:
-    """Containers (running or not) of any run of the project's index."""
-    from repro.images.engine import docker_client
-
-    runs = {p.name.split(".")[0] for p in (root / ".repro" / "runs").glob("*")}
-    client = docker_client()
-    found = client.containers.list(all=True, filters={"label": "repro.run"})
-    return [c.name for c in found if c.labels.get("repro.run") in runs]
-
-
-def write_pipeline(root: Path, name: str, source: str) -> None:
-    (root / name).write_text(source)
-    commit_all(root, f"add {name}")
-
-
-def run_docker(root: Path, *args: str, timeout: float = 300) -> Any:
-    return cli(root, "run", "--backend", "docker", *args, timeout=timeout)

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import run_docker, write_pipeline
+from cli_testing import one_line_error
+from docker_backend_testing import run_docker, write_pipeline
 from pipeline_testing import cli, dedent, edit, run_json, statuses
 
 
@@ -34,7 +35,7 @@ def test_a_docker_run_records_the_same_shape_and_ids_as_a_local_run(
         ("load", "transform", "total", "describe"), "executed"
     )
     in_docker = _record(docker_project, docker.json()["run"])
-    local = run_json(docker_project, "--no-cache")
+    local = run_json(docker_project, "--backend", "local", "--no-cache")
     on_host = _record(docker_project, local["run"])
 
     assert in_docker["backend"] == "docker" and on_host["backend"] == "local"
@@ -49,7 +50,7 @@ def test_the_image_digest_is_in_the_cache_key(docker_project: Path, repro_image:
     assert run_docker(docker_project).code == 0
     again = run_docker(docker_project, "--json")
     assert set(statuses(again.json()).values()) == {"cached"}
-    local = cli(docker_project, "run", "--explain")
+    local = cli(docker_project, "run", "--backend", "local", "--explain")
     assert local.code == 0, local
     assert f"image {repro_image} -> (none: local)" in local.out
     lock = (docker_project / "repro.lock").read_text()
@@ -157,6 +158,12 @@ def test_what_a_step_prints_is_streamed_and_kept_with_the_run(docker_project: Pa
 
     kept = Project(str(docker_project)).store().read(log).decode()
     assert "hello from the container" in kept and "on stderr too" in kept
+    shown = cli(docker_project, "runs", "log", run["id"], "chatty")
+    assert shown.code == 0 and "on stderr too" in shown.out
+    assert "no such step" in one_line_error(cli(docker_project, "runs", "log", run["id"], "nope"))
+    # The log is part of the run: gc keeps it for a kept run (push sends it).
+    assert cli(docker_project, "gc", "--grace", "0").code == 0
+    assert Project(str(docker_project)).store().exists(log)
 
 
 def test_a_shell_step_writes_its_outs_from_a_read_only_project(docker_project: Path) -> None:
@@ -190,3 +197,37 @@ def test_a_shell_step_writes_its_outs_from_a_read_only_project(docker_project: P
     assert (docker_project / "out" / "copy.csv").read_text() == (
         docker_project / "data" / "rows.csv"
     ).read_text()
+
+
+def test_run_and_status_judge_a_docker_lock_as_it_was_made(docker_project: Path) -> None:
+    assert run_docker(docker_project).code == 0
+    status = cli(docker_project, "status", "--exit-code")
+    assert status.code == 0 and "flow: fresh" in status.out, status
+    frozen = cli(docker_project, "run", "--frozen")
+    assert frozen.code == 0, frozen
+    again = run_json(docker_project)  # no --backend: where the lock's run ran
+    assert set(statuses(again).values()) == {"cached"}
+    assert _record(docker_project, again["run"])["backend"] == "docker"
+
+
+def test_a_local_run_replays_identical_in_docker_and_back(docker_project: Path) -> None:
+    local = run_json(docker_project, "--backend", "local")
+    in_docker = cli(
+        docker_project, "replay", local["run"], "--backend", "docker", "--verify", "--json"
+    )
+    assert in_docker.code == 0, in_docker
+    assert _record(docker_project, in_docker.json()["run"])["backend"] == "docker"
+    docker = run_docker(docker_project, "--no-cache", "--json").json()["run"]
+    back = cli(docker_project, "replay", docker, "--backend", "local", "--verify")
+    assert back.code == 0, back
+
+
+def test_a_store_outside_the_project_is_mounted(docker_project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "elsewhere" / "cache"
+    config = docker_project / ".repro" / "config.toml"
+    edit(config, 'dir = ".repro/cache"', f'dir = "{cache}"')
+    done = run_docker(docker_project, "--json")
+    assert done.code == 0, done
+    record = _record(docker_project, done.json()["run"])
+    oid = record["steps"]["total"]["outputs"]["output"]["oid"]
+    assert any(cache.rglob(oid[2:])) or any(p.name.startswith("pack") for p in cache.rglob("*"))

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from cli_testing import one_line_error
-from conftest import run_docker, write_pipeline
+from docker_backend_testing import run_docker, write_pipeline
 from pipeline_testing import cli, dedent, edit, start_repro
+
+from repro.project import Project
 
 
 def _step(root: Path, run: str, name: str) -> dict[str, Any]:
@@ -186,6 +188,7 @@ def test_a_secret_parameter_reaches_the_container_but_not_the_record(
 
             @step
             def use(api_token: str) -> int:
+                print(f"token is {api_token}")
                 return len(api_token)
 
 
@@ -198,7 +201,42 @@ def test_a_secret_parameter_reaches_the_container_but_not_the_record(
     assert done.code == 0, done
     shown = cli(docker_project, "runs", "show", _run_id(done), "--json").out
     assert "s3cr3t-value-long" not in shown
-    assert _step(docker_project, _run_id(done), "use")["status"] == "executed"
+    step = _step(docker_project, _run_id(done), "use")
+    store = Project(str(docker_project)).store()
+    assert store.read(step["outputs"]["output"]["oid"]) == b"17"  # the value got there
+    log = store.read(step["log"]).decode()
+    assert "token is" in log and "s3cr3t-value-long" not in log
+    assert "s3cr3t-value-long" not in done.err
+
+
+def test_frozen_refuses_a_floating_image_even_when_the_lock_is_fresh(
+    docker_project: Path, repro_image: str
+) -> None:
+    assert cli(docker_project, "run", "--backend", "local").code == 0
+    assert cli(docker_project, "run", "--frozen").code == 0
+    edit(docker_project / "pyproject.toml", repro_image, "python")
+    line = one_line_error(cli(docker_project, "run", "--frozen"))
+    assert "'python' floats" in line
+
+
+def test_a_replay_whose_image_is_gone_is_one_line_before_anything_runs(
+    docker_project: Path, repro_image: str, docker_engine: Any
+) -> None:
+    import io
+
+    from repro.images.resolve import local_image_id
+
+    dockerfile = f"FROM {local_image_id(repro_image, docker_engine)}\nLABEL gone=soon\n"
+    image, _ = docker_engine.images.build(fileobj=io.BytesIO(dockerfile.encode()), rm=True)
+    image.tag("repro-test-gone", "1")
+    edit(docker_project / "pyproject.toml", repro_image, "repro-test-gone:1")
+    done = run_docker(docker_project, "--json")
+    assert done.code == 0, done
+    docker_engine.images.remove(image.id, force=True)
+    runs_before = len(list((docker_project / ".repro" / "runs").glob("*.json")))
+    line = one_line_error(cli(docker_project, "replay", _run_id(done)))
+    assert "repro-test-gone" in line
+    assert len(list((docker_project / ".repro" / "runs").glob("*.json"))) == runs_before
 
 
 def test_ctrl_c_removes_the_containers_and_keeps_finished_steps(

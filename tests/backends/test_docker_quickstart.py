@@ -26,7 +26,7 @@ def test_the_quickstart_runs_and_replays_identical_in_docker(
     assert replay.code == 0, replay
     assert replay.json()["verdict"] == "identical"
 
-    local = run_json(git_repo, "--no-cache")
+    local = run_json(git_repo, "--backend", "local", "--no-cache")
     ids = {}
     for run in (docker["run"], local["run"]):
         record = cli(git_repo, "runs", "show", run, "--json").json()

@@ -33,7 +33,8 @@ def test_git_and_repro_are_left_out_and_symlinks_stay_links(tmp_path: Path) -> N
     source = _project(tmp_path / "src")
     mirror = Path(mirror_tree(str(source), str(tmp_path / "mirror")))
     assert not (mirror / ".git").exists() and not (mirror / ".repro").exists()
-    assert os.readlink(mirror / "linked") == "data"
+    assert os.readlink(mirror / "linked") == str(source / "linked")
+    assert (mirror / "linked" / "deep" / "a.txt").read_text() == "a"
 
 
 def test_an_existing_out_can_be_replaced_without_touching_the_original(tmp_path: Path) -> None:
