@@ -284,28 +284,20 @@ class _Session:
         backend.close()
 
     def _backend_options(self, prepared: Mapping[str, Prepared]) -> dict[str, Any]:
-        if self.options.backend not in CONTAINER_BACKENDS:
+        if not self._in_container:
             return {}
-        # Local data reached through a symlink out of the project: its
-        # target is mounted too. (URL data is staged from the store by
-        # `repro step-exec` itself.)
-        outside = {
-            os.path.dirname(real) if os.path.isfile(real) else real
-            for uri, p in prepared.items()
-            if not self.graph.datasets[uri].is_remote and escapes(self.root, p.path)
-            for real in [os.path.realpath(os.path.join(self.root, p.path))]
-        }
-        staged = os.path.join(self.scratch, "data")  # URL datasets, downloaded for the steps
-        if os.path.isdir(staged):
-            outside.add(staged)
-        return {
-            "project_root": self.project.root,
-            "store_dir": self.project.store_dir,
-            "secrets": self.step_secrets,
-            "extra_mounts": sorted(outside),
-            "on_log": self.options.on_log,
-            "scrub": self._scrub,
-        }
+        from repro.runner.containers import container_options
+
+        return container_options(
+            self.project,
+            self.root,
+            self.scratch,
+            self.graph,
+            prepared,
+            secrets=self.step_secrets,
+            on_log=self.options.on_log,
+            scrub=self._scrub,
+        )
 
     def _scrub(self, text: str) -> str:
         return scrub(text, self.secrets) or ""

@@ -231,3 +231,16 @@ def test_a_store_outside_the_project_is_mounted(docker_project: Path, tmp_path: 
     record = _record(docker_project, done.json()["run"])
     oid = record["steps"]["total"]["outputs"]["output"]["oid"]
     assert any(cache.rglob(oid[2:])) or any(p.name.startswith("pack") for p in cache.rglob("*"))
+
+
+def test_data_behind_a_symlink_out_of_the_project_is_mounted(
+    docker_project: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    outside = tmp_path / "outside"
+    shutil.move(docker_project / "data", outside)
+    (docker_project / "data").symlink_to(outside)
+    done = run_docker(docker_project, "--json")
+    assert done.code == 0, done
+    assert statuses(done.json())["load"] == "executed"
