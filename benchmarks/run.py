@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from benchmarks.common import Context, Report
 
-BENCHMARKS = ("hashing", "status", "memory", "dvc", "pipelines", "remote", "docker")
+BENCHMARKS = ("hashing", "status", "memory", "dvc", "pipelines", "remote", "docker", "gates")
 
 
 def _fix_import_path() -> None:

@@ -66,6 +66,22 @@ def unused() -> int:
     return 1
 """
 
+OTHER = '''\
+"""A second pipeline, independent of flow."""
+
+from repro import pipeline, step
+
+
+@step
+def double(value: int) -> int:
+    return value * 2
+
+
+@pipeline
+def other(value: int = 21) -> None:
+    double(value)
+'''
+
 PYPROJECT = """\
 [tool.repro.pipelines]
 flow = "flow.py:flow"

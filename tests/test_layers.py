@@ -41,6 +41,9 @@ FORBIDDEN = {
     "git": {"materialize", "pipelines", "lineage", "backends", "runner", "cli"},
     "backends": {"pipelines", "runner", "cli"},
     "runner": {"cli"},
+    # Git hooks and lock merges are use cases over the runner, below the CLI.
+    "githooks": {"cli"},
+    "gates": {"cli"},
     # Images know the Docker engine and pyproject.toml, nothing of runs.
     "images": {
         "store",

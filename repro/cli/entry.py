@@ -39,6 +39,12 @@ def main() -> None:
     if line is not None:
         sys.stdout.write(line + "\n")
         return
+    if sys.argv[1:2] == ["check"]:  # the pre-commit hooks: answered without typer too
+        from repro.cli.gate_quick import quick_check
+
+        code = quick_check(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     from repro.cli.main import run
 
     run()

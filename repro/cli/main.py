@@ -12,8 +12,10 @@ import typer
 
 from repro import __version__
 from repro.cli import output
+from repro.cli.gate_commands import register as register_gate_commands
 from repro.cli.gc_commands import OptionalRemoteCommand
 from repro.cli.gc_commands import register as register_gc_commands
+from repro.cli.githook_commands import register as register_githook_commands
 from repro.cli.image_commands import register as register_image_commands
 from repro.cli.pipeline_commands import JsonOption
 from repro.cli.pipeline_commands import register as register_pipeline_commands
@@ -25,7 +27,8 @@ app = typer.Typer(
     help=(
         "Any past pipeline run, replayed exactly, anywhere, with proof.\n\n"
         "Exit codes: 0 success; 1 failure (the message says what to do), a failed step, a "
-        "stale lock under --frozen, a replay that differs under --verify; 2 usage error; "
+        "stale lock under run --frozen or status --exit-code, a repro.lock left uncommitted "
+        "under run --ci, a replay that differs under --verify; 2 usage error; "
         "130 interrupted."
     ),
     no_args_is_help=True,
@@ -273,6 +276,8 @@ register_remote_commands(app)
 register_sync_commands(app)
 register_gc_commands(app)
 register_image_commands(app)
+register_gate_commands(app)
+register_githook_commands(app)
 
 
 def _names_a_run(text: str) -> bool:

@@ -99,11 +99,20 @@ def run(
         bool, typer.Option("--explain", help="Say for each step why it ran or was cached.")
     ] = False,
     backend: BackendOption = None,
+    ci: Annotated[
+        bool,
+        typer.Option(
+            "--ci",
+            help="Then push the runs to the default remote; exit 1 if repro.lock changed "
+            "but is not committed.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run pipelines, reusing cached steps; record the run and update repro.lock.
 
-    Exit 1 if a step fails (or, with --frozen, if anything is stale)."""
+    Exit 1 if a step fails (or, with --frozen, if anything is stale; with
+    --ci, if repro.lock changed but is not committed)."""
     from repro.cli.usecases import parse_params, run_pipelines
 
     show = (lambda event: None) if as_json else _print_event(explain)
@@ -117,10 +126,28 @@ def run(
         on_wait=output.say_err,
         backend=backend,
         on_log=None if as_json else _print_log,
+        ci=ci,
     )
     _render_reports(reports, as_json, explain)
     if not all(report.ok for report in reports):
         raise typer.Exit(1)
+    if ci:
+        _publish(reports, as_json)
+
+
+def _publish(reports: list[Any], as_json: bool) -> None:
+    from repro.cli.usecases import publish_ci
+
+    with output.transfer_bar("push") as bar:
+        outcome = publish_ci(reports, progress=bar)
+    pushed, report = outcome.pushed, outcome.pushed.report
+    runs = f"{len(pushed.runs)} run{'s' if len(pushed.runs) != 1 else ''}"
+    # stdout holds the JSON document alone.
+    (output.say_err if as_json else output.say)(
+        f"pushed {runs} to {pushed.remote.name}: {report.moved} object(s) moved "
+        f"({output.human_size(report.bytes)}), {report.present} already there"
+    )
+    outcome.check()
 
 
 def status(

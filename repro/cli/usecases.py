@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repro.errors import UsageError
 from repro.project import Project, find_project
 
-__all__ = ["RunReport", "parse_params", "run_pipelines", "status_of"]
+if TYPE_CHECKING:
+    from repro.runner.ci import CiOutcome
+    from repro.store.transfer import Progress
+
+__all__ = ["RunReport", "parse_params", "publish_ci", "run_pipelines", "status_of"]
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -58,16 +62,24 @@ def run_pipelines(
     on_wait: Callable[[str], None],
     backend: str | None = None,
     on_log: Callable[[str, str], None] | None = None,
+    ci: bool = False,
 ) -> list[RunReport]:
     """``backend`` None: where the lock's run of each pipeline ran (local
-    when it has none), so that `repro run` and `repro status` agree."""
+    when it has none), so that `repro run` and `repro status` agree.
+    ``ci``: check first that ``publish_ci`` can push and judge the lock."""
     from repro.runner.runlock import project_run_lock
     from repro.runner.targets import resolve_targets
 
+    if frozen and ci:
+        raise UsageError("--frozen writes nothing and --ci pushes what it ran: give one of them")
     project = find_project()
     targets = resolve_targets(project.root, target)
     if backend is not None:
         check_backend(backend)
+    if ci:
+        from repro.runner.ci import check_ci_ready
+
+        check_ci_ready(project)
     if frozen:
         return [_frozen(project, t, params, refuse_latest=True) for t in targets]
     reports = []
@@ -83,6 +95,15 @@ def run_pipelines(
                 quick or _run(project, each, params, jobs, use_cache, on_event, where, on_log)
             )
     return reports
+
+
+def publish_ci(reports: list[RunReport], progress: Progress | None = None) -> CiOutcome:
+    """After ``run_pipelines(ci=True)`` succeeded: push the runs it made or
+    found up to date, then judge the lock (``CiOutcome.check``)."""
+    from repro.runner.ci import finish_ci
+
+    runs = [report.run for report in reports if report.ok and report.run]
+    return finish_ci(find_project(), runs, progress=progress)
 
 
 def _locked_backend(project: Project, target: Any) -> str:

@@ -27,11 +27,13 @@ from repro.lineage.records import (
 __all__ = [
     "LOCK_FILE",
     "LOCK_SCHEMA",
+    "LockConflict",
     "LockFile",
     "LockInvalidError",
     "LockNewerSchemaError",
     "LockedPipeline",
     "LockedStep",
+    "conflict_note",
     "dump_lock",
     "parse_lock",
     "read_lock",
@@ -48,6 +50,7 @@ class LockInvalidError(ReproError, ValueError):
     def __init__(self, path: str, line: int | None, reason: str) -> None:
         self.path = path
         self.line = line
+        self.reason = reason
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {reason} (fix the file, or delete it and run again)")
 
@@ -79,6 +82,7 @@ class _Locked(BaseModel):
 _OMITTED_AT_DEFAULT: dict[str, dict[str, Any]] = {
     "LockedStep": {"image": None},
     "LockedPipeline": {"backend": "local"},
+    "LockFile": {"conflicts": {}},
 }
 
 
@@ -110,12 +114,36 @@ class LockedPipeline(_Locked):
     models: list[ModelVersion] = Field(default_factory=list)
 
 
+class LockConflict(_Locked):
+    """A pipeline whose entry changed differently on both sides of a Git
+    merge (``repro lock merge``): the lock keeps one side's entry until
+    ``repro run`` of the pipeline writes a new one."""
+
+    ours: str | None  # the run each side pinned; None: deleted on that side
+    theirs: str | None
+
+
 class LockFile(_Locked):
     schema_: Literal["repro.lock/v1"] = Field(default=LOCK_SCHEMA, alias="schema")
+    conflicts: dict[str, LockConflict] = Field(default_factory=dict)
     pipelines: dict[str, LockedPipeline] = Field(default_factory=dict)
 
     def with_pipeline(self, name: str, entry: LockedPipeline) -> LockFile:
-        return LockFile(pipelines={**self.pipelines, name: entry})
+        """A new entry for ``name`` resolves a merge conflict on it."""
+        conflicts = {other: c for other, c in self.conflicts.items() if other != name}
+        return LockFile(pipelines={**self.pipelines, name: entry}, conflicts=conflicts)
+
+
+def conflict_note(lock: LockFile, name: str) -> str:
+    """What a merge conflict on pipeline ``name`` means and how to end it."""
+    conflict = lock.conflicts[name]
+    entry = lock.pipelines.get(name)
+    target = entry.target if entry is not None else name
+    return (
+        f"repro.lock: pipeline {name} changed on both sides of a merge (ours: run "
+        f"{conflict.ours or 'deleted'}, theirs: run {conflict.theirs or 'deleted'}); "
+        f"run `repro run {target}` to resolve"
+    )
 
 
 def read_lock(path: str) -> LockFile | None:
@@ -206,4 +234,5 @@ def dump_lock(lock: LockFile) -> str:
         allow_unicode=True,
         width=1000,
     )
-    return _HEADER + body
+    notes = "".join(f"# CONFLICT {conflict_note(lock, name)}\n" for name in sorted(lock.conflicts))
+    return _HEADER + notes + body

@@ -172,7 +172,21 @@ def _environment_reasons(
     for field in ("python", "platform", "lockfile", "lockfile_oid", "image"):
         if getattr(now, field) != getattr(then, field):
             diffs.append(f"{field} {getattr(then, field)} -> {getattr(now, field)}")
-    return [f"environment changed ({'; '.join(diffs) or 'its distributions'})"]
+    return [
+        f"environment changed ({'; '.join(diffs or _uninstalled(then)) or 'its distributions'})"
+    ]
+
+
+def _uninstalled(then: EnvironmentRecord) -> list[str]:
+    """The locked run's distributions that are not installed now. The lock
+    keeps one list for the whole run, not each step's: when nothing else
+    differs, a distribution the step imported has gone."""
+    from repro.pipelines.environment import current_versions
+
+    found = current_versions(then.distributions)
+    return [
+        f"{name} {then.distributions[name]} -> absent" for name in sorted(found) if not found[name]
+    ]
 
 
 def _input_reasons(now: Fingerprints, entry: LockedStep, sources: Mapping[str, str]) -> list[str]:

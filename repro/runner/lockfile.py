@@ -30,6 +30,10 @@ def _digest(data: bytes) -> str:
 
 
 def _stamp(project: Project, data: bytes, lock: LockFile) -> None:
+    if lock.conflicts:
+        # A lock left conflicted by a merge is never trusted by the no-op
+        # fast path: `repro run` must take the slow path and rewrite it.
+        return
     doc = lock.model_dump(mode="json", by_alias=True)
     stamp = {"digest": _digest(data), "lock": doc}
     write_atomic(_stamp_path(project), json.dumps(stamp, sort_keys=True).encode())

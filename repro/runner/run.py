@@ -17,7 +17,7 @@ from repro import __version__
 from repro.atomic import write_atomic
 from repro.backends.spec import RunSpec, StepResult
 from repro.errors import ReproError
-from repro.lineage.lock import LockFile
+from repro.lineage.lock import LockedPipeline, LockFile
 from repro.lineage.records import (
     GitRecord,
     InputSnapshot,
@@ -555,7 +555,21 @@ class _Session:
         )
         entry = lock_entry(record, record_oid, self.code_files, self.defaults, static)
         lock = load_lock(self.project) or LockFile()
+        settled = record.pipeline not in lock.conflicts  # a merge conflict is rewritten
+        if settled and _same_pins(lock.pipelines.get(record.pipeline), entry):
+            # Every pin holds (all steps cached under the locked keys): the
+            # locked run stands, and a committed lock stays committed.
+            return
         save_lock(self.project, lock.with_pipeline(record.pipeline, entry))
+
+
+_RUN_FIELDS = {"run", "record", "commit", "dirty"}
+
+
+def _same_pins(locked: LockedPipeline | None, entry: LockedPipeline) -> bool:
+    if locked is None:
+        return False
+    return locked.model_dump(exclude=_RUN_FIELDS) == entry.model_dump(exclude=_RUN_FIELDS)
 
 
 def _pipeline_files(root: str, algorithm: str) -> dict[str, str]:

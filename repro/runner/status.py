@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from repro.lineage.lock import LockedPipeline
+from repro.lineage.lock import LockedPipeline, conflict_note
 from repro.pipelines.graph import DatasetRef, OutputRef
 from repro.project import Project
 from repro.runner.datasets import snapshot_dataset
@@ -67,10 +67,15 @@ def pipeline_status(
         for uri, dataset in graph.datasets.items()
     }
     result = PipelineStatus(pipeline.name, target.text, locked.run if locked else None)
+    conflicted = lock is not None and pipeline.name in lock.conflicts
+    conflict = conflict_note(lock, pipeline.name) if lock is not None and conflicted else None
     fresh: dict[str, bool] = {}
     for name, node in graph.nodes.items():
         stale_upstream = [u for u in node.upstream if not fresh.get(u)]
-        if stale_upstream:
+        if conflict is not None and not result.steps:
+            # A merge left the entry in doubt: the first step says so, the rest follow.
+            status = StepStatus(name, False, [conflict])
+        elif stale_upstream:
             status = StepStatus(name, False, [f"upstream step {stale_upstream[0]!r} is stale"])
         else:
             oids, sources = _inputs(node.args, data, locked)

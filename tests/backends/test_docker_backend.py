@@ -205,8 +205,10 @@ def test_run_and_status_judge_a_docker_lock_as_it_was_made(docker_project: Path)
     assert status.code == 0 and "flow: fresh" in status.out, status
     frozen = cli(docker_project, "run", "--frozen")
     assert frozen.code == 0, frozen
+    lock = (docker_project / "repro.lock").read_bytes()
     again = run_json(docker_project)  # no --backend: where the lock's run ran
     assert set(statuses(again).values()) == {"cached"}
+    assert (docker_project / "repro.lock").read_bytes() == lock  # every pin held
     assert _record(docker_project, again["run"])["backend"] == "docker"
 
 
