@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from repro.backends.base import Backend
 from repro.backends.execute import ExecutionContext
-from repro.backends.spec import RunSpec, StepResult, StepSpec
+from repro.backends.spec import SECRETS_ENV, RunSpec, StepResult, StepSpec
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -32,7 +32,6 @@ LogSink = Callable[[str, str], None]  # (step, line)
 
 # Kept in the record's log object; a step that prints gigabytes keeps its tail.
 LOG_LIMIT = 8 * 1024 * 1024
-SECRETS_ENV = "REPRO_STEP_SECRETS"  # read by `repro step-exec`
 
 
 @dataclass(frozen=True)

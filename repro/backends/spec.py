@@ -8,7 +8,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["RunSpec", "StepResult", "StepSpec"]
+__all__ = ["SECRETS_ENV", "RunSpec", "StepResult", "StepSpec"]
+
+# A container backend hands `repro step-exec` the values the spec on disk
+# masks (secret parameters) in this environment variable, as JSON.
+SECRETS_ENV = "REPRO_STEP_SECRETS"
 
 
 @dataclass(frozen=True)

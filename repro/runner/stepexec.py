@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from repro import __version__
-from repro.backends.spec import RunSpec, StepResult, StepSpec
+from repro.backends.spec import SECRETS_ENV, RunSpec, StepResult, StepSpec
 from repro.errors import ReproError, UsageError
 from repro.lineage.redact import REDACTED
 from repro.project import Project
@@ -47,7 +47,6 @@ def exec_step(
     the replay worktree to read code and data from (``work_root``), and
     ``scratch_tree`` to run a shell step in a writable mirror of a
     read-only project."""
-    from repro.backends.docker import SECRETS_ENV
     from repro.backends.execute import ExecutionContext, execute_step
     from repro.lineage.runs import RunIndex
     from repro.runner.datasets import stage_spec_data
@@ -155,8 +154,6 @@ def _with_secrets(spec: RunSpec, step: str, given: str | None) -> RunSpec:
         }
         command = secrets.get("command") or spec.steps[step].command
     except (ValueError, KeyError, TypeError) as exc:
-        from repro.backends.docker import SECRETS_ENV
-
         raise UsageError(f"{SECRETS_ENV}: not the values of step {step!r} ({exc})") from exc
     steps = {**spec.steps, step: replace(spec.steps[step], args=args, command=command)}
     return replace(spec, steps=steps)
