@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 from ci_testing import dev, dev_template  # noqa: F401
-from docker_testing import base_image, container_label, docker_engine, registry  # noqa: F401
+from docker_testing import (  # noqa: F401
+    base_image,
+    container_label,
+    docker_engine,
+    registry,
+    repro_image,
+)
 from repro_testing import git
 from s3_testing import S3Server, start_s3_server
 

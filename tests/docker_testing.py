@@ -8,14 +8,16 @@ is skipped with the command that would start it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import tarfile
+import tempfile
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -156,3 +158,23 @@ def manifest_digest(registry: str, name: str, reference: str) -> str | None:
         if exc.code == 404:
             return None
         raise
+
+
+RUNTIME_REPOSITORY = "repro-test-runtime"
+
+
+@pytest.fixture(scope="session")
+def repro_image(docker_engine: Any, base_image: str, tmp_path_factory: Any) -> str:
+    """The pinned reference of an image of the base with repro (this tree)
+    and its ML extras at the versions installed here. Workers build it one
+    at a time: the second finds every layer cached."""
+    from repro.images.build import build_image
+
+    root = tmp_path_factory.mktemp("runtime-image")
+    (root / "pyproject.toml").write_text(
+        f'[tool.repro.docker]\nbase = "{base_image}"\nrepository = "{RUNTIME_REPOSITORY}"\n'
+    )
+    with open(os.path.join(tempfile.gettempdir(), "repro-test-image.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = build_image(str(root), push=False, client=docker_engine, tag="current")
+    return result.pinned

@@ -57,6 +57,20 @@ FORBIDDEN = {
         "cli",
         "remotes",
     },
+    # Argo manifests and the Argo Server: pure, they know nothing of runs.
+    "argo": {
+        "store",
+        "snapshot",
+        "materialize",
+        "pipelines",
+        "lineage",
+        "git",
+        "backends",
+        "runner",
+        "cli",
+        "remotes",
+        "images",
+    },
     # Remotes open stores by name from the config: below them only the store.
     "remotes": {
         "snapshot",

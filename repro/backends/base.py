@@ -14,7 +14,7 @@ from repro.errors import UsageError
 
 __all__ = ["Backend", "UnknownBackendError", "open_backend"]
 
-BACKENDS = ("local", "docker")
+BACKENDS = ("local", "docker", "argo")
 
 
 class UnknownBackendError(UsageError, LookupError):
@@ -44,4 +44,8 @@ def open_backend(name: str, **options: Any) -> Backend:
         from repro.backends.docker import DockerBackend
 
         return DockerBackend(**options)
+    if name == "argo":
+        # A whole DAG goes to a cluster at once (repro.runner.argo_plan),
+        # never step by step.
+        raise UsageError("the argo backend runs whole workflows: `repro run --backend argo`")
     raise UnknownBackendError(name)

@@ -12,6 +12,7 @@ import typer
 
 from repro import __version__
 from repro.cli import output
+from repro.cli.argo_commands import register as register_argo_commands
 from repro.cli.gate_commands import register as register_gate_commands
 from repro.cli.gc_commands import OptionalRemoteCommand
 from repro.cli.gc_commands import register as register_gc_commands
@@ -278,6 +279,7 @@ register_gc_commands(app)
 register_image_commands(app)
 register_gate_commands(app)
 register_githook_commands(app)
+register_argo_commands(app)
 
 
 def _names_a_run(text: str) -> bool:

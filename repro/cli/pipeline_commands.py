@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from repro.cli import output
+from repro.errors import UsageError
 
 __all__ = ["register"]
 
@@ -275,17 +276,35 @@ def replay(
     backend: Annotated[
         str | None,
         typer.Option(
-            "--backend", "-b", help="Where steps run (default: where the run ran): local, docker."
+            "--backend",
+            "-b",
+            help="Where steps run (default: where the run ran): local, docker, argo.",
         ),
+    ] = None,
+    submit: Annotated[
+        bool,
+        typer.Option("--submit", help="argo: submit the replay, follow it and verify it."),
+    ] = False,
+    out: Annotated[
+        str | None, typer.Option("--output", "-o", help="argo: write the manifest here.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Re-execute a recorded run from its pins and compare every output.
 
     The commit (and diff), data and params are the recorded ones; the cache
-    is off. Exit 1 under --verify unless every output is bit-identical."""
+    is off. Exit 1 under --verify unless every output is bit-identical.
+    With --backend argo the replay is rendered as a Workflow (--submit runs it)."""
     from repro.cli.run_queries import replay_and_verify
     from repro.cli.usecases import parse_params
+
+    if backend == "argo" or submit or out:
+        if backend != "argo":
+            raise UsageError("--submit and --output are for --backend argo")
+        from repro.cli.argo_commands import replay_on_cluster
+
+        replay_on_cluster(run_id, parse_params(param), submit=submit, out=out, as_json=as_json)
+        return
 
     show = (lambda e: None) if as_json else _print_event(False)
     outcome = replay_and_verify(
@@ -350,22 +369,37 @@ def step_exec(
             help="Run a shell step in a writable mirror of the project (a read-only mount).",
         ),
     ] = False,
+    plan: Annotated[
+        str | None,
+        typer.Option("--plan", help="Argo: the plan's object id in the remote store (no project)."),
+    ] = None,
+    argo_outputs: Annotated[
+        str | None,
+        typer.Option("--argo-outputs", help="Argo: write the outputs and result files here."),
+    ] = None,
+    given: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="Argo: ARGUMENT=JSON artifact of an upstream output."),
+    ] = None,
 ) -> None:
     """Execute one step of a run from its serialized spec.
 
-    The entry point of container backends. Exit 1 if the step fails."""
-    from repro.project import find_project
-    from repro.runner.stepexec import exec_step
+    The entry point of container backends and Argo pods. Exit 1 if the step fails."""
+    if plan is not None:
+        outcome = _exec_planned(run_id, step, plan, given or [], argo_outputs)
+    else:
+        from repro.project import find_project
+        from repro.runner.stepexec import exec_step
 
-    outcome = exec_step(
-        find_project(),
-        run_id,
-        step,
-        inputs,
-        work_root=work_root,
-        store_dir=store,
-        scratch_tree=scratch_tree,
-    )
+        outcome = exec_step(
+            find_project(),
+            run_id,
+            step,
+            inputs,
+            work_root=work_root,
+            store_dir=store,
+            scratch_tree=scratch_tree,
+        )
     text = json.dumps(outcome.to_dict(), sort_keys=True, indent=1)
     if result:
         from repro.atomic import write_atomic
@@ -376,6 +410,12 @@ def step_exec(
     if outcome.status != "executed":
         output.say_err(f"step {step} failed: {outcome.error}")
         raise typer.Exit(1)
+
+
+def _exec_planned(run_id: str, step: str, plan: str, given: list[str], folder: str | None) -> Any:
+    from repro.runner.argo_exec import exec_planned_step, parse_inputs
+
+    return exec_planned_step(run_id, step, plan, parse_inputs(given), folder)
 
 
 @lock_app.command("schema")

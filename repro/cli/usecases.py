@@ -143,6 +143,8 @@ def _run(
 ) -> RunReport:
     from repro.runner.run import RunOptions, run_target
 
+    if backend == "argo":
+        return _run_on_argo(project, target, params, use_cache, on_event)
     options = RunOptions(
         params=params,
         jobs=jobs or default_jobs(project),
@@ -151,6 +153,29 @@ def _run(
         on_log=on_log,
     )
     outcome = run_target(project, target, options, on_event)
+    return _report(outcome.record, target.text)
+
+
+def _run_on_argo(
+    project: Project,
+    target: Any,
+    params: Mapping[str, Any],
+    use_cache: bool,
+    on_event: Callable[[Any], None],
+) -> RunReport:
+    """Plan, submit, follow and record: `repro run` on a cluster."""
+    from repro.runner.argo_follow import follow_run, submit_run
+    from repro.runner.argo_plan import NothingToScheduleError, plan_argo_run
+    from repro.runner.run import RunOptions
+
+    options = RunOptions(params=params, use_cache=use_cache, backend="argo")
+    try:
+        planned = plan_argo_run(project, target, options, on_event)
+    except NothingToScheduleError as nothing:
+        steps = [{"name": e.step, "status": e.status, "reasons": e.reasons} for e in nothing.events]
+        return RunReport(nothing.pipeline, target.text, nothing.locked or "", "up-to-date", steps)
+    submit_run(project, planned)
+    outcome = follow_run(project, planned.run_id, interval=2.0)
     return _report(outcome.record, target.text)
 
 

@@ -19,6 +19,7 @@ from repro.git.errors import (
     UnknownCommitError,
 )
 from repro.git.facts import IGNORED_FOR_DIRTY, GitFacts, commit_exists, read_facts
+from repro.git.files import work_tree_files
 from repro.git.worktree import temporary_worktree
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "read_facts",
     "temporary_worktree",
     "uncommitted_diff",
+    "work_tree_files",
 ]

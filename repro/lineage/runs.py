@@ -21,9 +21,11 @@ __all__ = [
     "RunRecordInvalidError",
     "RunRecordNewerSchemaError",
     "UnknownRunError",
+    "derived_run_id",
     "is_run_id_prefix",
     "new_run_id",
     "parse_record",
+    "run_id_time",
 ]
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: sorts like time
@@ -89,7 +91,25 @@ def new_run_id(now_ms: int | None = None) -> str:
     """48 bits of milliseconds then 20 random bits, as 14 base32 characters:
     ids sort by start time and two runs in the same millisecond differ."""
     stamp = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-    value = _next_value(stamp)
+    return _encode(_next_value(stamp))
+
+
+def derived_run_id(stamp_ms: int, digest: str) -> str:
+    """An id of the same form whose 20 low bits come from ``digest`` (hex):
+    a run planned to be rendered (argo) gets the same id from the same
+    plan and pins, so that its manifest is the same bytes."""
+    return _encode((stamp_ms << 20) | (int(digest[:5], 16) & 0xFFFFF))
+
+
+def run_id_time(run_id: str) -> int:
+    """The milliseconds an id was made at."""
+    value = 0
+    for char in run_id:
+        value = (value << 5) | _ALPHABET.index(char)
+    return value >> 20
+
+
+def _encode(value: int) -> str:
     chars = []
     for _ in range(14):
         chars.append(_ALPHABET[value & 31])

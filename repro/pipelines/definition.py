@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, overload
 
 from repro.errors import ReproError, UsageError
@@ -78,11 +78,16 @@ class Pipeline:
         name: str | None = None,
         model: Model | None = None,
         image: str | None = None,
+        schedule: str | Sequence[str] | None = None,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
         self.model = model
         self.image = image  # for steps that name none
+        # Cron expressions, checked when compiled to a CronWorkflow.
+        self.schedules: tuple[str, ...] = (
+            (schedule,) if isinstance(schedule, str) else tuple(schedule or ())
+        )
         self.signature = inspect.signature(func)
         functools.update_wrapper(self, func)
 
@@ -139,7 +144,11 @@ class Pipeline:
 def pipeline(func: Callable[..., Any], /) -> Pipeline: ...
 @overload
 def pipeline(
-    *, name: str | None = None, model: Model | None = None, image: str | None = None
+    *,
+    name: str | None = None,
+    model: Model | None = None,
+    image: str | None = None,
+    schedule: str | Sequence[str] | None = None,
 ) -> Callable[[Callable[..., Any]], Pipeline]: ...
 def pipeline(
     func: Callable[..., Any] | None = None,
@@ -148,12 +157,15 @@ def pipeline(
     name: str | None = None,
     model: Model | None = None,
     image: str | None = None,
+    schedule: str | Sequence[str] | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
     """Declare a pipeline, with or without arguments. ``image`` is the
-    container image of its steps that name none of their own."""
+    container image of its steps that name none of their own; ``schedule``
+    one or more cron expressions (`repro argo render --cron` makes them a
+    CronWorkflow)."""
 
     def wrap(function: Callable[..., Any]) -> Pipeline:
-        return Pipeline(function, name=name, model=model, image=image)
+        return Pipeline(function, name=name, model=model, image=image, schedule=schedule)
 
     return wrap(func) if func is not None else wrap
 

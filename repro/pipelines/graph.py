@@ -130,6 +130,7 @@ class Limits:
     cpus: float | None = None
     memory: int | None = None  # bytes
     timeout: float | None = None  # seconds
+    retries: int = 0  # attempts after a failed one, where the backend retries (argo)
 
 
 @dataclass

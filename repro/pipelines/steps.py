@@ -127,6 +127,7 @@ def step(
     cpus: float | None = None,
     memory: int | str | None = None,
     timeout: float | None = None,
+    retries: int = 0,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 def step(
     func: Callable[..., Any] | None = None,
@@ -140,14 +141,17 @@ def step(
     cpus: float | None = None,
     memory: int | str | None = None,
     timeout: float | None = None,
+    retries: int = 0,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
     """Declare a pipeline step, with or without arguments. ``image`` is the
     container image a container backend runs it in (a tag is pinned to its
     digest when a run is planned); ``network``, ``cpus``, ``memory`` (bytes,
-    or "512m", "2g") and ``timeout`` (seconds) are its container's limits."""
+    or "512m", "2g") and ``timeout`` (seconds) are its container's limits;
+    ``retries`` the attempts after a failed one on Argo (its retryStrategy)."""
 
     def wrap(function: Callable[..., Any]) -> Step:
-        limits = step_limits(name or function.__name__, network, cpus, memory, timeout)
+        step_name = name or function.__name__
+        limits = step_limits(step_name, network, cpus, memory, timeout, retries)
         return Step(function, name=name, outputs=outputs, cache=cache, image=image, limits=limits)
 
     return wrap(func) if func is not None else wrap
@@ -166,6 +170,7 @@ def sh(
     cpus: float | None = None,
     memory: int | str | None = None,
     timeout: float | None = None,
+    retries: int = 0,
 ) -> tuple[StepOutput, ...]:
     """A shell step: ``command`` runs in the project root; ``deps`` (files,
     folders, datasets or other steps' outputs) are its inputs, ``outs`` the
@@ -204,7 +209,7 @@ def sh(
             cache=cache,
             template=command,
             image=image,
-            limits=step_limits(step_name, network, cpus, memory, timeout),
+            limits=step_limits(step_name, network, cpus, memory, timeout, retries),
         )
     )
     return tuple(StepOutput(step_name, out) for out in clean_outs)
@@ -253,15 +258,19 @@ def step_limits(
     cpus: float | None,
     memory: int | str | None,
     timeout: float | None,
+    retries: int = 0,
 ) -> Limits:
     for label, value in (("cpus", cpus), ("timeout", timeout)):
         if value is not None and (isinstance(value, bool) or not value > 0):
             raise InvalidStepArgumentError(step_name, label, "give a positive number")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise InvalidStepArgumentError(step_name, "retries", "give a whole number, 0 or more")
     return Limits(
         network=bool(network),
         cpus=float(cpus) if cpus is not None else None,
         memory=_memory_bytes(step_name, memory),
         timeout=float(timeout) if timeout is not None else None,
+        retries=retries,
     )
 
 

@@ -14,6 +14,7 @@ from repro.pipelines.graph import Graph
 
 __all__ = [
     "CONTAINER_BACKENDS",
+    "ImageNotPinnedError",
     "NoImageError",
     "UnpinnedImageError",
     "pin_step_images",
@@ -42,6 +43,16 @@ class UnpinnedImageError(UsageError):
         )
 
 
+class ImageNotPinnedError(UsageError):
+    def __init__(self, step: str, image: str) -> None:
+        self.step, self.image = step, image
+        super().__init__(
+            f"step {step!r}: image {image!r} is not pinned by digest, and a cluster pulls "
+            "images by digest only; push it to a registry and pin it (`repro image build` "
+            "with [tool.repro.docker] repository, or `repro image resolve IMAGE`)"
+        )
+
+
 def pin_step_images(
     graph: Graph,
     backend: str,
@@ -66,6 +77,9 @@ def pin_step_images(
         for node in graph.nodes.values():
             node.image = None
         return bool(floating)
+    if backend == "argo":
+        _pin_for_cluster(graph, fallback, recorded or {})
+        return bool(floating)
     resolver = _Resolver(offline)
     for name, node in graph.nodes.items():
         given = (recorded or {}).get(name)
@@ -74,6 +88,23 @@ def pin_step_images(
             raise NoImageError(name, backend)
         node.image = resolver.check(given) if given else resolver.pin(str(declared))
     return bool(floating)
+
+
+def _pin_for_cluster(
+    graph: Graph, fallback: str | None, recorded: Mapping[str, str | None]
+) -> None:
+    """Each step's image as a registry digest, checked here without an
+    engine: the cluster pulls it, so a local image id will not do."""
+    from repro.images.reference import parse_image_ref
+
+    for name, node in graph.nodes.items():
+        declared = recorded.get(name) or node.image or fallback
+        if not declared:
+            raise NoImageError(name, "argo")
+        ref = parse_image_ref(declared)
+        if ref.digest is None or not ref.repository:
+            raise ImageNotPinnedError(name, declared)
+        node.image = str(ref.with_digest(ref.digest))
 
 
 class _Resolver:

@@ -15,7 +15,17 @@ from repro.lineage.records import EnvironmentRecord, Fingerprints
 from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
 
-__all__ = ["StepCode", "StepKey", "code_of", "environment_record", "explain", "step_key"]
+__all__ = [
+    "KeyMaterial",
+    "StepCode",
+    "StepKey",
+    "code_of",
+    "environment_record",
+    "explain",
+    "finish_key",
+    "key_material",
+    "step_key",
+]
 
 KEY_VERSION = 1
 
@@ -97,38 +107,111 @@ def code_of(node: Node, root: str, algorithm: str) -> StepCode:
     return StepCode(found.oid, dict(found.files), tuple(found.modules), found.volatile)
 
 
-def step_key(
-    node: Node, inputs: Mapping[str, str], root: str, algorithm: str, code: StepCode | None = None
-) -> StepKey:
-    """``inputs`` maps each output or dataset argument to its object id;
-    ``code`` is the step's code as fingerprinted when the run started."""
+@dataclass(frozen=True)
+class KeyMaterial:
+    """Everything a step's cache key covers but its inputs: what a backend
+    that runs the whole DAG elsewhere (argo) keeps until the upstream
+    outputs, and so the key, are known."""
+
+    kind: str
+    code: StepCode
+    modules: tuple[str, ...]
+    environment: EnvironmentRecord
+    params: dict[str, Any]
+    outputs: tuple[str, ...]
+    mode: str
+    image: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "code": {
+                "oid": self.code.oid,
+                "files": self.code.files,
+                "modules": list(self.code.modules),
+                "volatile": self.code.volatile,
+            },
+            "modules": list(self.modules),
+            "environment": self.environment.model_dump(mode="json"),
+            "params": self.params,
+            "outputs": list(self.outputs),
+            "mode": self.mode,
+            "image": self.image,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> KeyMaterial:
+        code = doc["code"]
+        return cls(
+            kind=doc["kind"],
+            code=StepCode(
+                code["oid"], dict(code["files"]), tuple(code["modules"]), code["volatile"]
+            ),
+            modules=tuple(doc["modules"]),
+            environment=EnvironmentRecord.model_validate(doc["environment"]),
+            params=dict(doc["params"]),
+            outputs=tuple(doc["outputs"]),
+            mode=doc["mode"],
+            image=doc["image"],
+        )
+
+
+def key_material(
+    node: Node, root: str, algorithm: str, code: StepCode | None = None
+) -> KeyMaterial:
+    """``code`` is the step's code as fingerprinted when the run started."""
     step_code = code or code_of(node, root, algorithm)
     modules = step_code.modules
     if node.kind == "python":
         from repro.materialize import BACKEND_MODULES
 
         modules = tuple(sorted({*modules, *BACKEND_MODULES}))
-    env = environment_record(root, modules, algorithm, node.image)
-    params = {k: a.value for k, a in node.args.items() if isinstance(a, Literal)}
+    return KeyMaterial(
+        kind=node.kind,
+        code=step_code,
+        modules=modules,
+        environment=environment_record(root, modules, algorithm, node.image),
+        params={k: a.value for k, a in node.args.items() if isinstance(a, Literal)},
+        outputs=tuple(node.outputs),
+        mode=node.output_mode,
+        image=node.image,
+    )
+
+
+def finish_key(material: KeyMaterial, inputs: Mapping[str, str], algorithm: str) -> StepKey:
+    """The key of a step given ``inputs``: each output or dataset argument's
+    object id."""
+    env = material.environment
     # The key covers the real values; the record keeps them masked.
     prints = Fingerprints(
-        code=step_code.oid, environment=env.oid, inputs=dict(inputs), params=redact_params(params)
+        code=material.code.oid,
+        environment=env.oid,
+        inputs=dict(inputs),
+        params=redact_params(material.params),
     )
     key = _digest(
         algorithm,
         {
             "v": KEY_VERSION,
-            "kind": node.kind,
-            "code": step_code.oid,
+            "kind": material.kind,
+            "code": material.code.oid,
             "environment": env.oid,
             "inputs": dict(inputs),
-            "params": params,
-            "outputs": list(node.outputs),
-            "mode": node.output_mode,
-            "image": node.image,
+            "params": material.params,
+            "outputs": list(material.outputs),
+            "mode": material.mode,
+            "image": material.image,
         },
     )
-    return StepKey(key, prints, step_code.files, modules, env)
+    return StepKey(key, prints, material.code.files, material.modules, env)
+
+
+def step_key(
+    node: Node, inputs: Mapping[str, str], root: str, algorithm: str, code: StepCode | None = None
+) -> StepKey:
+    """``inputs`` maps each output or dataset argument to its object id;
+    ``code`` is the step's code as fingerprinted when the run started."""
+    return finish_key(key_material(node, root, algorithm, code), inputs, algorithm)
 
 
 def explain(

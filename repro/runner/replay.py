@@ -5,9 +5,10 @@ its parameters) with the cache off, and compare every output id."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repro.errors import ReproError
 from repro.lineage.records import RunRecord, StepRecord, Verification
@@ -19,7 +20,10 @@ from repro.runner.run import RunOptions, StepEvent, run_target
 from repro.runner.targets import Target
 from repro.usercode import forget_project_modules
 
-__all__ = ["NotReplayableError", "ReplayOutcome", "replay_run"]
+if TYPE_CHECKING:
+    from repro.runner.argo_plan import ArgoRun
+
+__all__ = ["NotReplayableError", "ReplayOutcome", "replay_on_argo", "replay_run"]
 
 
 class NotReplayableError(ReproError):
@@ -69,38 +73,14 @@ def replay_run(
     """Replay ``run`` on ``backend`` (by default, where it ran). On a
     container backend each step runs in the image the record pinned; a
     run recorded without images gets its declared ones pinned anew."""
-    from repro.git import read_facts, temporary_worktree
-
     index = RunIndex(project.repro_dir)
     original = _available_record(project, index, run)
-    if original.git.commit is None:
-        raise NotReplayableError(original.id, "it was made outside a Git repository")
-    replay_params = _params(original, params or {})
-    store = project.store()
-    diff = store.read(original.git.diff) if original.git.diff else None
-    git_root = read_facts(project.root).root
-    inside = os.path.relpath(project.root, git_root)
-    # Outside .repro/: repro never reads data from there.
-    with temporary_worktree(git_root, original.git.commit, diff=diff, keep=keep) as worktree:
-        work_root = os.path.normpath(os.path.join(worktree, inside))
-        for snapshot in original.inputs.values():
-            restore_dataset(store, work_root, snapshot)
-        file, _, attr = original.target.partition(":")
-        options = RunOptions(
-            params=replay_params,
-            pinned_inputs=original.inputs,
-            jobs=jobs,
-            use_cache=False,
-            update_lock=False,
-            replay_of=original.id,
-            backend=backend or original.backend,
-            pinned_images={name: step.image for name, step in original.steps.items()},
-            on_log=on_log,
-        )
+    options = _replay_options(original, params or {}, jobs, backend, on_log)
+    with _replay_worktree(project, original, keep) as (worktree, work_root):
         try:
             outcome = run_target(
                 project,
-                Target(file, attr or None),
+                _target(original),
                 options,
                 on_event,
                 work_root=work_root,
@@ -111,8 +91,85 @@ def replay_run(
             forget_project_modules(work_root, unlist=True)
     verification = verify(original, outcome.record)
     replay = outcome.record.model_copy(update={"verification": verification})
-    store.write(index.save(replay))
+    project.store().write(index.save(replay))
     return ReplayOutcome(original, replay, verification, worktree if keep else None)
+
+
+def replay_on_argo(
+    project: Project,
+    run: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    on_event: Callable[[StepEvent], None] = lambda event: None,
+) -> ArgoRun:
+    """Plan ``run`` again for the cluster from its pins (its commit, image
+    digests and snapshots, cache off); `repro argo watch` records and
+    verifies it."""
+    from repro.runner.argo_plan import plan_argo_run
+
+    index = RunIndex(project.repro_dir)
+    original = _available_record(project, index, run)
+    options = _replay_options(original, params or {}, 1, "argo", None)
+    with _replay_worktree(project, original, False) as (_, work_root):
+        try:
+            return plan_argo_run(
+                project,
+                _target(original),
+                options,
+                on_event,
+                work_root=work_root,
+                git=original.git,
+            )
+        finally:
+            forget_project_modules(work_root, unlist=True)
+
+
+def _target(original: RunRecord) -> Target:
+    file, _, attr = original.target.partition(":")
+    return Target(file, attr or None)
+
+
+def _replay_options(
+    original: RunRecord,
+    given: Mapping[str, Any],
+    jobs: int,
+    backend: str | None,
+    on_log: Callable[[str, str], None] | None,
+) -> RunOptions:
+    if original.git.commit is None:
+        raise NotReplayableError(original.id, "it was made outside a Git repository")
+    return RunOptions(
+        params=_params(original, given),
+        pinned_inputs=original.inputs,
+        jobs=jobs,
+        use_cache=False,
+        update_lock=False,
+        replay_of=original.id,
+        backend=backend or original.backend,
+        pinned_images={name: step.image for name, step in original.steps.items()},
+        on_log=on_log,
+    )
+
+
+@contextmanager
+def _replay_worktree(
+    project: Project, original: RunRecord, keep: bool
+) -> Iterator[tuple[str, str]]:
+    """The run's commit (and diff) checked out, its data restored:
+    (worktree, the project's folder in it)."""
+    from repro.git import read_facts, temporary_worktree
+
+    store = project.store()
+    diff = store.read(original.git.diff) if original.git.diff else None
+    git_root = read_facts(project.root).root
+    inside = os.path.relpath(project.root, git_root)
+    assert original.git.commit is not None  # checked by _replay_options
+    # Outside .repro/: repro never reads data from there.
+    with temporary_worktree(git_root, original.git.commit, diff=diff, keep=keep) as worktree:
+        work_root = os.path.normpath(os.path.join(worktree, inside))
+        for snapshot in original.inputs.values():
+            restore_dataset(store, work_root, snapshot)
+        yield worktree, work_root
 
 
 def _available_record(project: Project, index: RunIndex, run: str) -> RunRecord:

@@ -51,7 +51,14 @@ from repro.runner.records import (
 from repro.runner.stepcache import StepCache
 from repro.runner.targets import Target, load_pipeline
 
-__all__ = ["RunInterruptedError", "RunOptions", "RunOutcome", "StepEvent", "run_target"]
+__all__ = [
+    "RunInterruptedError",
+    "RunOptions",
+    "RunOutcome",
+    "StepEvent",
+    "run_target",
+    "write_lock_entry",
+]
 
 
 class RunInterruptedError(ReproError):
@@ -229,15 +236,15 @@ class _Session:
                 )
         return prepared
 
-    def _spec(self, prepared: Mapping[str, Prepared]) -> RunSpec:
+    def _run_spec(self, prepared: Mapping[str, Prepared], run_id: str) -> RunSpec:
         steps = {name: step_spec(node) for name, node in self.graph.nodes.items()}
         datasets = {
             uri: {"oid": p.snapshot.oid, "path": p.path}
             | ({"mode": "reference"} if p.snapshot.mode == "reference" else {})
             for uri, p in prepared.items()
         }
-        spec = RunSpec(
-            self.run_id,
+        return RunSpec(
+            run_id,
             self.pipeline.name,
             self.algorithm,
             self.project.config.materialize.allow_pickle,
@@ -245,6 +252,9 @@ class _Session:
             steps,
             repro=__version__,
         )
+
+    def _spec(self, prepared: Mapping[str, Prepared]) -> RunSpec:
+        spec = self._run_spec(prepared, self.run_id)
         # The copy on disk (for `repro step-exec`) has its secrets masked;
         # a container gets them from its environment.
         shown = masked_spec(spec, self.graph, self.secrets)
@@ -553,14 +563,26 @@ class _Session:
             and not any(code.volatile for code in self.code.values())
             and not self.floating_image
         )
-        entry = lock_entry(record, record_oid, self.code_files, self.defaults, static)
-        lock = load_lock(self.project) or LockFile()
-        settled = record.pipeline not in lock.conflicts  # a merge conflict is rewritten
-        if settled and _same_pins(lock.pipelines.get(record.pipeline), entry):
-            # Every pin holds (all steps cached under the locked keys): the
-            # locked run stands, and a committed lock stays committed.
-            return
-        save_lock(self.project, lock.with_pipeline(record.pipeline, entry))
+        write_lock_entry(self.project, record, record_oid, self.code_files, self.defaults, static)
+
+
+def write_lock_entry(
+    project: Project,
+    record: RunRecord,
+    record_oid: str,
+    code_files: Mapping[str, str],
+    defaults: dict[str, Any],
+    static: bool,
+) -> None:
+    """Pin ``record`` as its pipeline's accepted run in repro.lock."""
+    entry = lock_entry(record, record_oid, code_files, defaults, static)
+    lock = load_lock(project) or LockFile()
+    settled = record.pipeline not in lock.conflicts  # a merge conflict is rewritten
+    if settled and _same_pins(lock.pipelines.get(record.pipeline), entry):
+        # Every pin holds (all steps cached under the locked keys): the
+        # locked run stands, and a committed lock stays committed.
+        return
+    save_lock(project, lock.with_pipeline(record.pipeline, entry))
 
 
 _RUN_FIELDS = {"run", "record", "commit", "dirty"}

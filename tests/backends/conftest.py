@@ -4,36 +4,13 @@ projects that run in it."""
 
 from __future__ import annotations
 
-import fcntl
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from docker_backend_testing import containers_of
 from pipeline_testing import commit_all, make_flow_project
 from repro_testing import git
-
-RUNTIME_REPOSITORY = "repro-test-runtime"
-
-
-@pytest.fixture(scope="session")
-def repro_image(docker_engine: Any, base_image: str, tmp_path_factory: Any) -> str:
-    """The pinned reference of an image of the base with repro (this tree)
-    and its ML extras at the versions installed here. Workers build it one
-    at a time: the second finds every layer cached."""
-    from repro.images.build import build_image
-
-    root = tmp_path_factory.mktemp("runtime-image")
-    (root / "pyproject.toml").write_text(
-        f'[tool.repro.docker]\nbase = "{base_image}"\nrepository = "{RUNTIME_REPOSITORY}"\n'
-    )
-    with open(os.path.join(tempfile.gettempdir(), "repro-test-image.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        result = build_image(str(root), push=False, client=docker_engine, tag="current")
-    return result.pinned
 
 
 @pytest.fixture

@@ -1,0 +1,106 @@
+"""A run handed to a cluster and not yet recorded: what ``repro argo
+watch`` needs to turn the finished Workflow into a run record, kept in
+``.repro/runs/<run>.argo.json`` (local, like a run's spec)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from repro.atomic import write_atomic
+from repro.errors import ReproError
+
+__all__ = [
+    "PendingArgoRun",
+    "PendingStep",
+    "UnknownArgoRunError",
+    "forget_pending",
+    "load_pending",
+    "pending_runs",
+    "save_pending",
+]
+
+SUFFIX = ".argo.json"
+
+
+class UnknownArgoRunError(ReproError, LookupError):
+    def __init__(self, run: str, known: list[str]) -> None:
+        self.run, self.known = run, known
+        listed = ", ".join(known) or "none"
+        super().__init__(
+            f"no run {run!r} was planned for Argo here (awaiting results: {listed}); "
+            "render or submit it first (`repro argo submit`)"
+        )
+
+
+@dataclass(frozen=True)
+class PendingStep:
+    task: str
+    position: int
+    material: dict[str, Any]  # KeyMaterial.to_dict()
+    args: dict[str, Any]  # argument -> {"output": [step, output]} | {"dataset": tree id}
+    reason: str
+    command: str | None
+    upstream: list[str]
+    cache: bool = True
+
+
+@dataclass(frozen=True)
+class PendingArgoRun:
+    run_id: str
+    workflow: str
+    namespace: str
+    remote: str
+    plan: str
+    draft: dict[str, Any]  # the run record with the cached steps only
+    steps: dict[str, PendingStep]  # the scheduled ones
+    code_files: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    static: bool = False
+    model: dict[str, Any] | None = None
+    update_lock: bool = True
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True, indent=1).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> PendingArgoRun:
+        doc = json.loads(data)
+        doc["steps"] = {name: PendingStep(**step) for name, step in doc["steps"].items()}
+        return cls(**doc)
+
+
+def _folder(repro_dir: str) -> str:
+    return os.path.join(repro_dir, "runs")
+
+
+def save_pending(repro_dir: str, pending: PendingArgoRun) -> None:
+    write_atomic(os.path.join(_folder(repro_dir), pending.run_id + SUFFIX), pending.to_json())
+
+
+def pending_runs(repro_dir: str) -> list[str]:
+    try:
+        names = os.listdir(_folder(repro_dir))
+    except FileNotFoundError:
+        return []
+    return sorted(name[: -len(SUFFIX)] for name in names if name.endswith(SUFFIX))
+
+
+def load_pending(repro_dir: str, run: str) -> PendingArgoRun:
+    from repro.lineage.runs import UnknownRunError, match_run
+
+    known = pending_runs(repro_dir)
+    try:
+        run_id = match_run(run, known)
+    except UnknownRunError:
+        raise UnknownArgoRunError(run, known) from None
+    with open(os.path.join(_folder(repro_dir), run_id + SUFFIX), "rb") as file:
+        return PendingArgoRun.from_json(file.read())
+
+
+def forget_pending(repro_dir: str, run_id: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(_folder(repro_dir), run_id + SUFFIX))

@@ -1,0 +1,53 @@
+"""Fixtures of the Argo tests: the fake Argo Server, and the flow project
+set up for the argo backend (its image pinned, an S3 remote on loopback,
+the credentials Secret named)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argo_server_testing import FakeArgoServer, argo_server  # noqa: F401
+from pipeline_testing import cli, commit_all, make_flow_project
+from repro_testing import git
+from s3_testing import S3Server
+
+SECRET = "repro-s3"
+
+
+@pytest.fixture
+def argo_project(tmp_path: Path, s3_server: S3Server) -> Iterator[Path]:
+    """The flow project whose steps run in a pinned image on argo, with an
+    S3 remote. The image is a fixed digest: rendering never pulls it."""
+    root = tmp_path / "project"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    make_flow_project(root, commit=False)
+    configure_argo(root, s3_server, "registry.example/flow@sha256:" + "ab" * 32)
+    commit_all(root, "flow project for argo")
+    yield root
+
+
+def configure_argo(root: Path, s3_server: S3Server, image: str) -> None:
+    bucket = s3_server.new_bucket()
+    added = cli(
+        root,
+        "remote",
+        "add",
+        "origin",
+        f"s3://{bucket}/store",
+        "--option",
+        f"endpoint_url={s3_server.endpoint}",
+        "--default",
+    )
+    assert added.code == 0, added
+    with (root / "pyproject.toml").open("a") as file:
+        file.write(
+            f'\n[tool.repro]\nimage = "{image}"\n\n'
+            f'[tool.repro.argo]\nnamespace = "argo"\ncredentials-secret = "{SECRET}"\n'
+        )
+
+
+def server_env(server: FakeArgoServer) -> dict[str, str]:
+    return {"ARGO_SERVER": server.url, "ARGO_TOKEN": server.token}
