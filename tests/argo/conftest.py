@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argo_project_testing import configure_argo
 from argo_server_testing import FakeArgoServer, argo_server  # noqa: F401
-from pipeline_testing import cli, commit_all, make_flow_project
+from pipeline_testing import commit_all, make_flow_project
 from repro_testing import git
 from s3_testing import S3Server
-
-SECRET = "repro-s3"
 
 
 @pytest.fixture
@@ -27,27 +26,3 @@ def argo_project(tmp_path: Path, s3_server: S3Server) -> Iterator[Path]:
     configure_argo(root, s3_server, "registry.example/flow@sha256:" + "ab" * 32)
     commit_all(root, "flow project for argo")
     yield root
-
-
-def configure_argo(root: Path, s3_server: S3Server, image: str) -> None:
-    bucket = s3_server.new_bucket()
-    added = cli(
-        root,
-        "remote",
-        "add",
-        "origin",
-        f"s3://{bucket}/store",
-        "--option",
-        f"endpoint_url={s3_server.endpoint}",
-        "--default",
-    )
-    assert added.code == 0, added
-    with (root / "pyproject.toml").open("a") as file:
-        file.write(
-            f'\n[tool.repro]\nimage = "{image}"\n\n'
-            f'[tool.repro.argo]\nnamespace = "argo"\ncredentials-secret = "{SECRET}"\n'
-        )
-
-
-def server_env(server: FakeArgoServer) -> dict[str, str]:
-    return {"ARGO_SERVER": server.url, "ARGO_TOKEN": server.token}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SECRET, configure_argo, server_env
+from argo_project_testing import SECRET, configure_argo, server_env
 from mini_argo import run_workflow
 from pipeline_testing import cli, commit_all, make_flow_project, run_json
 from repro_testing import git
@@ -70,3 +70,31 @@ def test_submitted_workflow_gives_the_local_output_ids(
     assert _outputs(cluster_project, doc["run"]) == _outputs(cluster_project, local["run"])
     lock = (cluster_project / "repro.lock").read_text()
     assert "backend: argo" in lock and doc["run"] in lock
+    again = cli(cluster_project, "run", "--backend", "argo", "--json", env=server_env(argo_server))
+    assert again.code == 0, again
+    assert again.json()["status"] == "up-to-date"
+
+
+def test_local_run_replayed_on_argo_is_identical(
+    cluster_project: Path,
+    s3_server: S3Server,
+    docker_engine: Any,
+    argo_server: Any,
+    container_label: str,
+) -> None:
+    local = run_json(cluster_project, "--backend", "local")
+    argo_server.executor = _executor(docker_engine, s3_server, container_label)
+    replayed = cli(
+        cluster_project,
+        "replay",
+        local["run"],
+        "--backend",
+        "argo",
+        "--submit",
+        "--json",
+        env=server_env(argo_server),
+    )
+    assert replayed.code == 0, replayed
+    doc = replayed.json()
+    assert doc["verdict"] == "identical"
+    assert set(doc["steps"].values()) == {"executed"}

@@ -1,0 +1,89 @@
+"""Bad input to the argo backend: one line, a non-zero exit, nothing
+written or submitted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from argo_project_testing import server_env
+from pipeline_testing import cli, commit_all, edit
+
+DIGEST = "registry.example/flow@sha256:" + "ab" * 32
+
+
+def _one_line(result: Any) -> str:
+    assert result.code != 0, result
+    assert "Traceback" not in result.err, result.err
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    return lines[0]
+
+
+def test_an_image_not_pinned_by_digest_is_refused(argo_project: Path) -> None:
+    edit(argo_project / "pyproject.toml", DIGEST, "registry.example/flow:1.0")
+    commit_all(argo_project, "by tag")
+    line = _one_line(cli(argo_project, "argo", "render"))
+    assert "not pinned by digest" in line and "registry.example/flow:1.0" in line
+
+
+def test_no_default_remote_is_refused(argo_project: Path) -> None:
+    assert cli(argo_project, "remote", "remove", "origin").code == 0
+    line = _one_line(cli(argo_project, "argo", "render"))
+    assert "remote" in line
+
+
+def test_a_remote_pods_cannot_reach_is_refused(argo_project: Path, tmp_path: Path) -> None:
+    added = cli(argo_project, "remote", "add", "shelf", str(tmp_path / "shelf"))
+    assert added.code == 0, added
+    with (argo_project / "pyproject.toml").open("a") as file:
+        file.write('remote = "shelf"\n')
+    line = _one_line(cli(argo_project, "argo", "render"))
+    assert "pods on a cluster cannot reach" in line
+
+
+def test_an_invalid_cron_expression_is_refused(argo_project: Path) -> None:
+    edit(argo_project / "flow.py", "@pipeline\n", '@pipeline(schedule="61 * * * *")\n')
+    line = _one_line(cli(argo_project, "argo", "render", "--cron"))
+    assert "61 * * * *" in line
+
+
+def test_a_pipeline_without_schedule_has_no_cron_workflow(argo_project: Path) -> None:
+    line = _one_line(cli(argo_project, "argo", "render", "--cron"))
+    assert "has no schedule" in line
+
+
+def test_a_rejected_submission_shows_the_server_message(
+    argo_project: Path, argo_server: Any
+) -> None:
+    first = cli(argo_project, "argo", "submit", env=server_env(argo_server))
+    assert first.code == 0, first
+    # The same plan is the same Workflow name: the server refuses it.
+    line = _one_line(cli(argo_project, "argo", "submit", env=server_env(argo_server)))
+    assert "already exists" in line
+
+
+def test_submit_without_a_server_says_how_to_name_one(argo_project: Path) -> None:
+    line = _one_line(cli(argo_project, "argo", "submit", env={"ARGO_SERVER": ""}))
+    assert "ARGO_SERVER" in line
+
+
+def test_a_secret_parameter_is_refused(argo_project: Path) -> None:
+    edit(
+        argo_project / "flow.py",
+        "@pipeline\n",
+        "@step\ndef sign(api_token: str) -> int:\n    return len(api_token)\n\n\n@pipeline\n",
+    )
+    edit(argo_project / "flow.py", "total(scaled)", "total(scaled)\n    sign('hunter2')")
+    line = _one_line(cli(argo_project, "argo", "render"))
+    assert "secret parameter" in line and "hunter2" not in line
+
+
+def test_lint_command_names_each_problem(argo_project: Path) -> None:
+    (argo_project / "bad.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: x}\n"
+        "spec: {entrypoint: missing, templates: []}\n"
+    )
+    result = cli(argo_project, "argo", "lint", "bad.yaml")
+    assert result.code == 1
+    assert "entrypoint" in result.out and "missing" in result.out
