@@ -42,6 +42,7 @@ __all__ = [
     "ArgoRun",
     "ArgoSecretsError",
     "LocalRemoteError",
+    "UnstorableOutputError",
     "plan_argo_run",
 ]
 
@@ -55,6 +56,16 @@ class ArgoSecretsError(UsageError):
             f"step {', '.join(steps)} takes a secret parameter, and a manifest is stored "
             "where a cluster reads it; give the step its secret from a Kubernetes Secret "
             "(the pods' environment: [tool.repro.argo] credentials-secret) instead"
+        )
+
+
+class UnstorableOutputError(UsageError):
+    def __init__(self, step: str, type_name: str) -> None:
+        self.step, self.type_name = step, type_name
+        super().__init__(
+            f"step {step!r} returns {type_name}, which no materializer stores (and pickle is "
+            "off), and on argo every output travels through the remote store; register a "
+            "materializer for it (repro.materialize.register) or return a storable value"
         )
 
 
@@ -106,9 +117,41 @@ def plan_argo_run(
         default=getattr(pipeline, "image", None),
         recorded=options.pinned_images,
     )
+    if not project.config.materialize.allow_pickle:
+        _refuse_unstorable(graph, root)
     session = _ArgoSession(project, root, target, pipeline, graph, params, options, on_event)
     record_git = git if git is not None else git_record(project, root)
     return session.plan(record_git, settings, remote, cron=cron)
+
+
+def _refuse_unstorable(graph: Any, root: str) -> None:
+    """A step annotated to return a class of the project's own that no
+    materializer takes would fail on the cluster after its upstream steps
+    ran: refused before anything is submitted. (A materializer the project
+    registers may take any type: then the pods find out.)"""
+    import sys
+    import typing
+    from pathlib import Path
+
+    from repro.materialize.registry import builtin_materializers, default_registry
+
+    builtin = {m.name for m in builtin_materializers()}
+    if any(m.name not in builtin for m in default_registry().materializers()):
+        return
+    storable = (str, bytes, dict, list, tuple, int, float, bool, Path)
+    real_root = os.path.realpath(root) + os.sep
+    for name, node in graph.nodes.items():
+        if node.kind != "python" or node.func is None or node.output_mode != "single":
+            continue
+        try:
+            returned = typing.get_type_hints(node.func).get("return")
+        except (NameError, TypeError):
+            continue  # an annotation that does not resolve says nothing
+        if not isinstance(returned, type) or issubclass(returned, storable):
+            continue
+        source = getattr(sys.modules.get(returned.__module__), "__file__", None)
+        if source and os.path.realpath(source).startswith(real_root):
+            raise UnstorableOutputError(name, returned.__qualname__)
 
 
 def _cluster_remote(project: Project, settings: ArgoSettings) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from argo_project_testing import SECRET, configure_argo, server_env
 from mini_argo import run_workflow
-from pipeline_testing import cli, commit_all, make_flow_project, run_json
+from pipeline_testing import cli, commit_all, edit, make_flow_project, run_json
 from repro_testing import git
 from s3_testing import S3Server
 
@@ -98,3 +98,28 @@ def test_local_run_replayed_on_argo_is_identical(
     doc = replayed.json()
     assert doc["verdict"] == "identical"
     assert set(doc["steps"].values()) == {"executed"}
+
+
+def test_a_step_failing_on_the_cluster_is_recorded_failed(
+    cluster_project: Path,
+    s3_server: S3Server,
+    docker_engine: Any,
+    argo_server: Any,
+    container_label: str,
+) -> None:
+    edit(cluster_project / "flow.py", "@step\ndef transform", "@step(retries=1)\ndef transform")
+    edit(
+        cluster_project / "flow.py",
+        "    return [scale(",
+        "    raise ValueError('bad rows')\n    return [scale(",
+    )
+    commit_all(cluster_project, "transform fails")
+    argo_server.executor = _executor(docker_engine, s3_server, container_label)
+    submitted = cli(cluster_project, "argo", "submit", "--watch", env=server_env(argo_server))
+    assert submitted.code == 1, submitted
+    assert "failed    transform" in submitted.out and "bad rows" in submitted.out
+    assert "skipped   total" in submitted.out and "executed  describe" in submitted.out
+    workflow = next(iter(argo_server.workflows.values()))
+    attempts = [n for n in workflow["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert sum(n["displayName"].startswith("transform(") for n in attempts) == 2
+    assert not (cluster_project / "repro.lock").exists()  # a failed run is not locked

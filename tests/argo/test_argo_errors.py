@@ -87,3 +87,15 @@ def test_lint_command_names_each_problem(argo_project: Path) -> None:
     result = cli(argo_project, "argo", "lint", "bad.yaml")
     assert result.code == 1
     assert "entrypoint" in result.out and "missing" in result.out
+
+
+def test_an_output_no_materializer_stores_is_refused(argo_project: Path) -> None:
+    edit(
+        argo_project / "flow.py",
+        "@pipeline\n",
+        "class Summary:\n    pass\n\n\n@step\ndef summarize(values: list) -> Summary:\n"
+        "    return Summary()\n\n\n@pipeline\n",
+    )
+    edit(argo_project / "flow.py", "total(scaled)", "total(scaled)\n    summarize(values)")
+    line = _one_line(cli(argo_project, "argo", "render"))
+    assert "'summarize' returns Summary" in line and "materializer" in line
