@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from repro.argo.plan import (
+    DATA_TASK,
     OUTPUTS_DIR,
     REMOTE_ENV,
     RESULT_PARAMETER,
     InputBinding,
     TaskPlan,
     WorkflowPlan,
+    data_parameter,
     output_parameter,
 )
 from repro.argo.settings import ArgoSettings
@@ -138,14 +140,21 @@ def _annotations(plan: WorkflowPlan) -> dict[str, str]:
 def _workflow_spec(plan: WorkflowPlan, settings: ArgoSettings) -> Any:
     from hera.workflows.models import DAGTemplate, PodGC, Template, WorkflowSpec
 
-    dag = Template(name=ENTRYPOINT, dag=DAGTemplate(tasks=[_dag_task(t) for t in plan.tasks]))
+    tasks = [_dag_task(t) for t in plan.tasks]
+    templates = [_task_template(plan, task, settings) for task in plan.tasks]
+    if plan.fresh_data:
+        from hera.workflows.models import DAGTask
+
+        tasks.insert(0, DAGTask(name=DATA_TASK, template=DATA_TASK))
+        templates.insert(0, _data_template(plan, settings))
+    dag = Template(name=ENTRYPOINT, dag=DAGTemplate(tasks=tasks))
     return WorkflowSpec(
         entrypoint=ENTRYPOINT,
         service_account_name=settings.service_account,
         parallelism=settings.parallelism,
         active_deadline_seconds=settings.active_deadline,
         pod_gc=PodGC(strategy=settings.pod_gc) if settings.pod_gc else None,
-        templates=[dag, *(_task_template(plan, task, settings) for task in plan.tasks)],
+        templates=[dag, *templates],
     )
 
 
@@ -153,10 +162,18 @@ def _dag_task(task: TaskPlan) -> Any:
     from hera.workflows.models import Arguments, DAGTask, Parameter
 
     parameters = [Parameter(name=b.argument, value=_binding_value(b)) for b in task.inputs]
+    parameters += [
+        Parameter(
+            name=data_parameter(index),
+            value=f"{{{{tasks.{DATA_TASK}.outputs.parameters.{data_parameter(index)}}}}}",
+        )
+        for index in sorted({index for _, index in task.data})
+    ]
+    depends = (*task.depends, DATA_TASK) if task.data else task.depends
     return DAGTask(
         name=task.task,
         template=task.task,
-        depends=" && ".join(task.depends) or None,
+        depends=" && ".join(depends) or None,
         arguments=Arguments(parameters=parameters) if parameters else None,
     )
 
@@ -170,14 +187,11 @@ def _binding_value(binding: InputBinding) -> str:
 def _task_template(plan: WorkflowPlan, task: TaskPlan, settings: ArgoSettings) -> Any:
     from hera.workflows.models import (
         Container,
-        EnvFromSource,
-        EnvVar,
         Inputs,
         IntOrString,
         Outputs,
         Parameter,
         RetryStrategy,
-        SecretEnvSource,
         Template,
         ValueFrom,
     )
@@ -192,15 +206,15 @@ def _task_template(plan: WorkflowPlan, task: TaskPlan, settings: ArgoSettings) -
     outputs.append(
         Parameter(name=RESULT_PARAMETER, value_from=ValueFrom(path=f"{OUTPUTS_DIR}/result.json"))
     )
-    secret = settings.credentials_secret
     container = Container(
         image=task.image,
         command=_command(plan, task),
-        env=[EnvVar(name=REMOTE_ENV, value=json.dumps(plan.remote.to_dict(), sort_keys=True))],
-        env_from=[EnvFromSource(secret_ref=SecretEnvSource(name=secret))] if secret else None,
+        env=_env(plan),
+        env_from=_env_from(settings),
         resources=_resources(task, settings),
     )
     inputs = [Parameter(name=binding.argument) for binding in task.inputs]
+    inputs += [Parameter(name=data_parameter(i)) for i in sorted({i for _, i in task.data})]
     return Template(
         name=task.task,
         inputs=Inputs(parameters=inputs) if inputs else None,
@@ -215,11 +229,47 @@ def _task_template(plan: WorkflowPlan, task: TaskPlan, settings: ArgoSettings) -
     )
 
 
+def _env(plan: WorkflowPlan) -> list[Any]:
+    from hera.workflows.models import EnvVar
+
+    return [EnvVar(name=REMOTE_ENV, value=json.dumps(plan.remote.to_dict(), sort_keys=True))]
+
+
+def _env_from(settings: ArgoSettings) -> list[Any] | None:
+    from hera.workflows.models import EnvFromSource, SecretEnvSource
+
+    secret = settings.credentials_secret
+    return [EnvFromSource(secret_ref=SecretEnvSource(name=secret))] if secret else None
+
+
+def _data_template(plan: WorkflowPlan, settings: ArgoSettings) -> Any:
+    """The first task of a schedule: it snapshots the URL datasets as they
+    are when it fires, into the remote store, and hands their ids on."""
+    from hera.workflows.models import Container, Outputs, Parameter, Template, ValueFrom
+
+    outputs = [
+        Parameter(
+            name=data_parameter(index),
+            value_from=ValueFrom(path=f"{OUTPUTS_DIR}/data/{index}.json"),
+        )
+        for index in range(len(plan.fresh_data))
+    ]
+    command = ["repro", "argo", "snapshot-data", plan.run_id, "--plan", plan.plan_oid]
+    command += ["--argo-outputs", OUTPUTS_DIR]
+    image = plan.tasks[0].image
+    container = Container(
+        image=image, command=command, env=_env(plan), env_from=_env_from(settings)
+    )
+    return Template(name=DATA_TASK, outputs=Outputs(parameters=outputs), container=container)
+
+
 def _command(plan: WorkflowPlan, task: TaskPlan) -> list[str]:
     command = ["repro", "step-exec", plan.run_id, task.step, "--plan", plan.plan_oid]
     command += ["--argo-outputs", OUTPUTS_DIR]
     for binding in task.inputs:
         command += ["--input", f"{binding.argument}={{{{inputs.parameters.{binding.argument}}}}}"]
+    for index in sorted({index for _, index in task.data}):
+        command += ["--data", f"{{{{inputs.parameters.{data_parameter(index)}}}}}"]
     return command
 
 

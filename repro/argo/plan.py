@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "DATA_TASK",
     "OUTPUTS_DIR",
     "REMOTE_ENV",
     "RESULT_PARAMETER",
@@ -18,6 +19,7 @@ __all__ = [
     "InputBinding",
     "TaskPlan",
     "WorkflowPlan",
+    "data_parameter",
     "output_parameter",
     "task_names",
 ]
@@ -27,6 +29,9 @@ OUTPUTS_DIR = "/tmp/repro"
 RESULT_PARAMETER = "repro-result"
 # The remote a pod reads and writes, as JSON (credentials come from the Secret).
 REMOTE_ENV = "REPRO_ARGO_REMOTE"
+# The task of a schedule that snapshots its URL datasets first; a step task
+# never gets this name (task names of steps have no "--").
+DATA_TASK = "repro--data"
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class TaskPlan:
     timeout: int | None = None  # seconds
     cpus: float | None = None
     memory: int | None = None  # bytes
+    # (argument, index in WorkflowPlan.fresh_data): URL data a schedule
+    # snapshots when it fires, which the step reads.
+    data: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ class WorkflowPlan:
     snapshots: Mapping[str, str] = field(default_factory=dict)  # dataset uri -> tree id
     lock_hash: str | None = None
     replay_of: str | None = None
+    # URL datasets snapshotted when a schedule fires (by DATA_TASK), not pinned.
+    fresh_data: tuple[str, ...] = ()
 
     @property
     def images(self) -> dict[str, str]:
@@ -90,6 +100,10 @@ def output_parameter(outputs: tuple[str, ...], name: str) -> str:
     if safe != name or len(clashes) > 1:
         return f"out-{outputs.index(name)}-{safe}"[:128]
     return f"out-{name}"
+
+
+def data_parameter(index: int) -> str:
+    return f"data-{index}"
 
 
 def task_names(steps: Iterable[str]) -> dict[str, str]:

@@ -39,6 +39,7 @@ __all__ = [
     "InvalidArgoServerUrlError",
     "apply_cron_workflow",
     "get_workflow",
+    "list_workflows",
     "server_from_environment",
     "submit_workflow",
 ]
@@ -191,6 +192,15 @@ def get_workflow(server: ArgoServer, name: str) -> dict[str, Any]:
         if error.status == 404 and error.code == _GRPC_NOT_FOUND:
             raise ArgoWorkflowNotFoundError(name, error) from error
         raise
+
+
+def list_workflows(server: ArgoServer, label_selector: str) -> list[dict[str, Any]]:
+    """The Workflows whose labels match ``label_selector`` (``key=value,...``)."""
+    query = urllib.parse.urlencode({"listOptions.labelSelector": label_selector})
+    path = f"{_path(_WORKFLOWS, server.namespace)}?{query}"
+    found = _call(server, "GET", path, None, f"the list of workflows {label_selector!r}")
+    items = found.get("items") or []  # Argo sends null for none
+    return [item for item in items if isinstance(item, dict)]
 
 
 def apply_cron_workflow(server: ArgoServer, manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -176,6 +176,39 @@ def replay_on_cluster(
 
 
 @argo_app.command()
+def collect(
+    cron: Annotated[
+        str | None,
+        typer.Argument(help="The CronWorkflow's name; default: every one rendered here."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record the runs a schedule made: each finished Workflow of the
+    CronWorkflow not recorded yet, with the data it snapshotted when it fired.
+
+    Exit 1 if one of them failed."""
+    from repro.project import find_project
+    from repro.runner.argo_cron import collect_cron_runs, cron_names
+
+    project = find_project()
+    names = [cron] if cron else cron_names(project)
+    outcomes = [outcome for name in names for outcome in collect_cron_runs(project, name)]
+    if as_json:
+        output.print_json(
+            [{"run": o.record.id, "status": o.record.status, "phase": o.phase} for o in outcomes]
+        )
+    else:
+        for outcome in outcomes:
+            output.say(
+                f"run {outcome.record.id} {outcome.record.status} (workflow {outcome.phase})"
+            )
+        if not outcomes:
+            output.say_err("no finished scheduled workflow to record")
+    if not all(outcome.ok for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@argo_app.command()
 def lint(
     files: Annotated[list[str], typer.Argument(help="Manifests (YAML) to check.")],
 ) -> None:
@@ -194,6 +227,21 @@ def lint(
         problems += len(found)
     if problems:
         raise typer.Exit(1)
+
+
+@argo_app.command("snapshot-data", hidden=True)
+def snapshot_data(
+    run_id: Annotated[str, typer.Argument(help="The run of the plan.")],
+    plan: Annotated[str, typer.Option("--plan", help="The plan's object id in the remote.")],
+    argo_outputs: Annotated[
+        str, typer.Option("--argo-outputs", help="Write each snapshot (JSON) under data/ here.")
+    ],
+) -> None:
+    """A schedule's first task, in a pod: snapshot its URL datasets now."""
+    from repro.runner.argo_exec import snapshot_fresh_data
+
+    for doc in snapshot_fresh_data(run_id, plan, argo_outputs):
+        output.say(f"{doc['uri']}: {doc['oid']} ({doc['files']} files)")
 
 
 def register(app: typer.Typer) -> None:

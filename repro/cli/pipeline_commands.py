@@ -381,12 +381,16 @@ def step_exec(
         list[str] | None,
         typer.Option("--input", help="Argo: ARGUMENT=JSON artifact of an upstream output."),
     ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="Argo: JSON snapshot of a URL dataset, taken on schedule."),
+    ] = None,
 ) -> None:
     """Execute one step of a run from its serialized spec.
 
     The entry point of container backends and Argo pods. Exit 1 if the step fails."""
     if plan is not None:
-        outcome = _exec_planned(run_id, step, plan, given or [], argo_outputs)
+        outcome = _exec_planned(run_id, step, plan, given or [], data or [], argo_outputs)
     else:
         from repro.project import find_project
         from repro.runner.stepexec import exec_step
@@ -412,10 +416,13 @@ def step_exec(
         raise typer.Exit(1)
 
 
-def _exec_planned(run_id: str, step: str, plan: str, given: list[str], folder: str | None) -> Any:
-    from repro.runner.argo_exec import exec_planned_step, parse_inputs
+def _exec_planned(
+    run_id: str, step: str, plan: str, given: list[str], data: list[str], folder: str | None
+) -> Any:
+    from repro.runner.argo_exec import exec_planned_step, parse_data, parse_inputs
 
-    return exec_planned_step(run_id, step, plan, parse_inputs(given), folder)
+    inputs = parse_inputs(given)
+    return exec_planned_step(run_id, step, plan, inputs, folder, data=parse_data(data))
 
 
 @lock_app.command("schema")

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +18,14 @@ from repro.argo.plan import REMOTE_ENV
 from repro.backends.spec import RunSpec, StepResult
 from repro.errors import ReproError, UsageError
 
-__all__ = ["ArgoPlanError", "exec_planned_step", "parse_inputs", "write_argo_outputs"]
+__all__ = [
+    "ArgoPlanError",
+    "exec_planned_step",
+    "parse_data",
+    "parse_inputs",
+    "snapshot_fresh_data",
+    "write_argo_outputs",
+]
 
 
 class ArgoPlanError(ReproError):
@@ -51,6 +58,7 @@ def exec_planned_step(
     inputs: Mapping[str, Mapping[str, Any]],
     outputs_dir: str | None = None,
     environ: Mapping[str, str] = os.environ,
+    data: Sequence[Mapping[str, Any]] = (),
 ) -> StepResult:
     """Run ``step`` of the plan ``plan_oid`` as run ``run``; with
     ``outputs_dir``, leave there what Argo reads back."""
@@ -63,7 +71,9 @@ def exec_planned_step(
     with remote_errors(remote):
         store = remote.store(algorithm)
         plan = _plan(store, plan_oid)
-        spec = replace(RunSpec.from_json(json.dumps(plan["spec"])), run_id=run)
+        spec = _with_fresh_data(
+            replace(RunSpec.from_json(json.dumps(plan["spec"])), run_id=run), data
+        )
         if spec.repro and spec.repro != __version__:
             raise ReproVersionMismatchError(run, spec.repro)
         if step not in spec.steps:
@@ -88,6 +98,60 @@ def exec_planned_step(
     if outputs_dir:
         write_argo_outputs(result, spec.steps[step].outputs, outputs_dir)
     return result
+
+
+def parse_data(given: list[str]) -> list[dict[str, Any]]:
+    """``--data JSON``: a URL dataset as a schedule's data task snapshotted it."""
+    found = []
+    for text in given:
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise UsageError(f"--data: not JSON ({exc})") from exc
+        if not isinstance(doc, dict) or not {"uri", "oid"} <= doc.keys():
+            raise UsageError("--data: not a snapshot (an object with a uri and an oid)")
+        found.append(doc)
+    return found
+
+
+def _with_fresh_data(spec: RunSpec, data: Sequence[Mapping[str, Any]]) -> RunSpec:
+    """The spec with each URL dataset at the snapshot given (staged from the
+    store, since no path is named)."""
+    datasets = dict(spec.datasets)
+    for snapshot in data:
+        uri = snapshot["uri"]
+        if uri not in datasets:
+            raise ArgoPlanError(f"--data names {uri}, which the plan does not read")
+        mode = {"mode": "reference"} if snapshot.get("mode") == "reference" else {}
+        datasets[uri] = {"oid": snapshot["oid"], "path": ""} | mode
+    return replace(spec, datasets=datasets)
+
+
+def snapshot_fresh_data(
+    run: str, plan_oid: str, outputs_dir: str, environ: Mapping[str, str] = os.environ
+) -> list[dict[str, Any]]:
+    """A schedule's first task: snapshot the plan's URL datasets as they are
+    now into the remote store, and leave each snapshot (JSON, with its uri)
+    at ``<outputs_dir>/data/<index>.json`` for the tasks that read it."""
+    from repro.atomic import write_atomic
+    from repro.pipelines.data import Dataset
+    from repro.remotes import remote_errors
+    from repro.runner.datasets import snapshot_dataset
+
+    remote, algorithm = _remote(environ)
+    found = []
+    with remote_errors(remote):
+        store = remote.store(algorithm)
+        plan = _plan(store, plan_oid)
+        datasets = plan["spec"]["datasets"]
+        for index, uri in enumerate(plan.get("fresh", [])):
+            dataset = Dataset(uri, datasets[uri].get("mode", "copy"))
+            prepared = snapshot_dataset("", dataset, algorithm, store, None)
+            doc = {**prepared.snapshot.model_dump(mode="json"), "uri": uri}
+            path = os.path.join(outputs_dir, "data", f"{index}.json")
+            write_atomic(path, json.dumps(doc, sort_keys=True).encode())
+            found.append(doc)
+    return found
 
 
 def write_argo_outputs(result: StepResult, outputs: tuple[str, ...], folder: str) -> None:

@@ -1,6 +1,8 @@
 """A run handed to a cluster and not yet recorded: what ``repro argo
 watch`` needs to turn the finished Workflow into a run record, kept in
-``.repro/runs/<run>.argo.json`` (local, like a run's spec)."""
+``.repro/argo/runs/<run>.json`` (local, like a run's spec). A schedule's
+is kept as ``.repro/argo/cron/<CronWorkflow>.json``: each Workflow it
+starts is recorded from it by ``repro argo collect``."""
 
 from __future__ import annotations
 
@@ -17,13 +19,15 @@ __all__ = [
     "PendingArgoRun",
     "PendingStep",
     "UnknownArgoRunError",
+    "cron_template_path",
     "forget_pending",
     "load_pending",
     "pending_runs",
+    "save_cron_template",
     "save_pending",
 ]
 
-SUFFIX = ".argo.json"
+SUFFIX = ".json"
 
 
 class UnknownArgoRunError(ReproError, LookupError):
@@ -46,6 +50,8 @@ class PendingStep:
     command: str | None
     upstream: list[str]
     cache: bool = True
+    # argument -> dataset uri, for the data a schedule snapshots when it fires
+    fresh: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class PendingArgoRun:
     static: bool = False
     model: dict[str, Any] | None = None
     update_lock: bool = True
+    data_task: str | None = None  # a schedule's task that snapshots URL datasets
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, indent=1).encode()
@@ -74,7 +81,7 @@ class PendingArgoRun:
 
 
 def _folder(repro_dir: str) -> str:
-    return os.path.join(repro_dir, "runs")
+    return os.path.join(repro_dir, "argo", "runs")
 
 
 def save_pending(repro_dir: str, pending: PendingArgoRun) -> None:
@@ -99,6 +106,14 @@ def load_pending(repro_dir: str, run: str) -> PendingArgoRun:
         raise UnknownArgoRunError(run, known) from None
     with open(os.path.join(_folder(repro_dir), run_id + SUFFIX), "rb") as file:
         return PendingArgoRun.from_json(file.read())
+
+
+def cron_template_path(repro_dir: str, cron: str) -> str:
+    return os.path.join(repro_dir, "argo", "cron", cron + SUFFIX)
+
+
+def save_cron_template(repro_dir: str, cron: str, pending: PendingArgoRun) -> None:
+    write_atomic(cron_template_path(repro_dir, cron), pending.to_json())
 
 
 def forget_pending(repro_dir: str, run_id: str) -> None:

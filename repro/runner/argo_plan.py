@@ -21,17 +21,30 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from repro.argo.plan import ArgoRemote, InputBinding, TaskPlan, WorkflowPlan, task_names
+from repro.argo.plan import (
+    DATA_TASK,
+    ArgoRemote,
+    InputBinding,
+    TaskPlan,
+    WorkflowPlan,
+    task_names,
+)
 from repro.argo.settings import ArgoSettings, load_argo_settings
 from repro.backends.spec import RunSpec
 from repro.errors import ReproError, UsageError
 from repro.lineage.records import GitRecord, StepRecord
+from repro.lineage.redact import redact_url
 from repro.pipelines.graph import DatasetRef, Node, OutputRef
 from repro.project import Project
-from repro.runner.argo_pending import PendingArgoRun, PendingStep, save_pending
+from repro.runner.argo_pending import (
+    PendingArgoRun,
+    PendingStep,
+    save_cron_template,
+    save_pending,
+)
 from repro.runner.datasets import Prepared
 from repro.runner.keys import explain, key_material, step_key
 from repro.runner.run import RunOptions, StepEvent, _literal_defaults, _Session, now_iso
@@ -246,12 +259,21 @@ class _ArgoSession(_Session):
             locked = self.locked.run if self.locked else None
             raise NothingToScheduleError(self.pipeline.name, self.events, locked)
         code_tree = _code_tree(self.root, self.store, self.algorithm)
+        # A schedule reads its URL datasets as they are when it fires.
+        urls = sorted(uri for uri, dataset in self.graph.datasets.items() if dataset.is_remote)
+        fresh = tuple(urls) if cron else ()
         plan_doc = {"format": PLAN_FORMAT, "spec": json.loads(spec.to_json()), "code": code_tree}
+        if fresh:
+            plan_doc["fresh"] = list(fresh)
         plan_oid = self.store.write(json.dumps(plan_doc, sort_keys=True).encode())
         lock_hash = self._lock_hash()
         self.run_id = self._derived_id(plan_oid, lock_hash, git.commit)
         names = task_names(scheduled)
-        tasks = tuple(self._task(name, names) for name in scheduled)
+        # A schedule reads its URL datasets as they are when it fires.
+        fresh = (
+            tuple(sorted(u for u, d in self.graph.datasets.items() if d.is_remote)) if cron else ()
+        )
+        tasks = tuple(self._task(name, names, fresh) for name in scheduled)
         _push(self.store, remote, self._objects_for_pods(plan_oid, code_tree, prepared, tasks))
         plan = WorkflowPlan(
             run_id=self.run_id,
@@ -263,6 +285,7 @@ class _ArgoSession(_Session):
             snapshots={uri: p.snapshot.oid for uri, p in sorted(prepared.items())},
             lock_hash=lock_hash,
             replay_of=self.options.replay_of,
+            fresh_data=fresh,
         )
         if cron:
             schedules = settings.schedules.get(self.pipeline.name) or self.pipeline.schedules
@@ -272,7 +295,12 @@ class _ArgoSession(_Session):
         else:
             manifest = workflow_manifest(plan, settings)
         pending = self._pending(git, prepared, scheduled, names, created, plan, manifest, remote)
-        if not cron:
+        if cron:
+            # Each Workflow the schedule starts is recorded from this
+            # (`repro argo collect`); none is locked: they ran an older commit.
+            pending = replace(pending, update_lock=False, data_task=DATA_TASK if fresh else None)
+            save_cron_template(self.project.repro_dir, manifest["metadata"]["name"], pending)
+        else:
             save_pending(self.project.repro_dir, pending)
         return ArgoRun(self.run_id, plan, manifest, dump_yaml(manifest), pending, self.events)
 
@@ -305,7 +333,7 @@ class _ArgoSession(_Session):
         seed = f"{plan_oid}:{lock_hash}:{self.options.replay_of}:{sorted(self.records)}"
         return derived_run_id(stamp, get_algorithm(self.algorithm).hexdigest(seed.encode()))
 
-    def _task(self, name: str, names: Mapping[str, str]) -> TaskPlan:
+    def _task(self, name: str, names: Mapping[str, str], fresh: tuple[str, ...]) -> TaskPlan:
         from repro.argo.plan import output_parameter
 
         node = self.graph.nodes[name]
@@ -333,6 +361,11 @@ class _ArgoSession(_Session):
             timeout=int(limits.timeout + 0.999) if limits.timeout else None,
             cpus=limits.cpus,
             memory=limits.memory,
+            data=tuple(
+                (argument, fresh.index(value.uri))
+                for argument, value in sorted(node.args.items())
+                if isinstance(value, DatasetRef) and value.uri in fresh
+            ),
         )
 
     def _objects_for_pods(
@@ -369,8 +402,10 @@ class _ArgoSession(_Session):
         remote: Any,
     ) -> PendingArgoRun:
         draft = self._record(created, git, prepared, "failed")
+        fresh = set(plan.fresh_data)
         steps = {
-            name: self._pending_step(name, names[name], why) for name, why in scheduled.items()
+            name: self._pending_step(name, names[name], why, fresh)
+            for name, why in scheduled.items()
         }
         return PendingArgoRun(
             run_id=self.run_id,
@@ -388,7 +423,7 @@ class _ArgoSession(_Session):
             update_lock=self.options.update_lock,
         )
 
-    def _pending_step(self, name: str, task: str, why: str) -> PendingStep:
+    def _pending_step(self, name: str, task: str, why: str, fresh: set[str]) -> PendingStep:
         node = self.graph.nodes[name]
         material = key_material(node, self.root, self.algorithm, self.code[name])
         args: dict[str, Any] = {}
@@ -406,6 +441,11 @@ class _ArgoSession(_Session):
             command=self._command(node),
             upstream=node.upstream,
             cache=node.cache,
+            fresh={
+                argument: redact_url(value.uri)
+                for argument, value in node.args.items()
+                if isinstance(value, DatasetRef) and value.uri in fresh
+            },
         )
 
 

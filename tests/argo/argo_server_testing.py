@@ -17,6 +17,8 @@ import copy
 import json
 import secrets
 import threading
+import urllib.parse
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +38,7 @@ _GRPC_ALREADY_EXISTS = 6
 _GRPC_PERMISSION_DENIED = 7
 _GRPC_UNAUTHENTICATED = 16
 _GENERATED_SUFFIX = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' generateName alphabet
-_FINISH_TIMEOUT = 10.0
+_FINISH_TIMEOUT = 120.0  # an executor may run real containers
 
 Executor = Callable[[dict[str, Any]], dict[str, Any]]
 Request = tuple[str, str, dict[str, str], Any]
@@ -92,6 +94,7 @@ class FakeArgoServer:
     executor: Executor = succeeded_status
     # Exceptions the executor raised, re-raised when the test ends.
     executor_errors: list[BaseException] = field(default_factory=list)
+    server_fields: dict[str, dict[str, str]] = field(default_factory=dict)
     _runs: dict[str, threading.Thread] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _versions: int = 0
@@ -124,7 +127,38 @@ class FakeArgoServer:
 
     def get_workflow(self, name: str) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy(_stored(self.workflows, "workflows", name))
+            return self._served(_stored(self.workflows, "workflows", name))
+
+    def _served(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """A stored object as the API answers with it: its server fields set."""
+        served = copy.deepcopy(dict(stored))
+        served["metadata"].update(self.server_fields.get(served["metadata"]["name"], {}))
+        return served
+
+    def list_workflows(self, selector: str) -> dict[str, Any]:
+        wanted = dict(pair.split("=", 1) for pair in selector.split(",") if pair)
+        with self._lock:
+            items = [
+                self._served(workflow)
+                for workflow in self.workflows.values()
+                if wanted.items() <= (workflow["metadata"].get("labels") or {}).items()
+            ]
+        return {"items": items or None}  # Argo sends null for none
+
+    def trigger_cron(self, cron_name: str, workflow_name: str) -> str:
+        """What the controller does when a schedule fires: a Workflow made
+        from the CronWorkflow, run by the executor."""
+        from mini_argo import workflow_from_cron
+
+        with self._lock:
+            cron = copy.deepcopy(_stored(self.cron_workflows, "cronworkflows", cron_name))
+        cron["metadata"].pop("resourceVersion", None)
+        workflow = workflow_from_cron(cron, workflow_name)
+        return str(
+            self.create_workflow(workflow["metadata"]["namespace"], {"workflow": workflow})[
+                "metadata"
+            ]["name"]
+        )
 
     def create_cron_workflow(self, namespace: str, body: Any) -> dict[str, Any]:
         cron = _posted(body, "cronWorkflow", "CronWorkflow", namespace)
@@ -173,6 +207,8 @@ class FakeArgoServer:
             raise _ApiError(
                 409, _GRPC_ALREADY_EXISTS, f'{plural}.argoproj.io "{name}" already exists'
             )
+        # The API server's own fields, kept apart: what was posted is stored as it is.
+        self.server_fields[str(name)] = {"uid": str(uuid.uuid4()), "creationTimestamp": _now()}
         return str(name)
 
     def _execute(self, name: str) -> None:
@@ -301,7 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake.requests.append((method, self.path, dict(self.headers.items()), copy.deepcopy(body)))
         try:
             self._check_token(fake)
-            document = _route(fake, method, self.path.split("?")[0], body)
+            path, _, query = self.path.partition("?")
+            document = _route(fake, method, path, body, urllib.parse.parse_qs(query))
         except _ApiError as error:
             self._send(error.status, {"code": error.code, "message": error.message})
         else:
@@ -331,7 +368,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def _route(fake: FakeArgoServer, method: str, path: str, body: Any) -> dict[str, Any]:
+def _route(
+    fake: FakeArgoServer, method: str, path: str, body: Any, query: Mapping[str, list[str]]
+) -> dict[str, Any]:
     parts = path.strip("/").split("/")
     if parts[:2] != ["api", "v1"] or len(parts) not in (4, 5):
         raise _ApiError(404, _GRPC_NOT_FOUND, "Not Found")
@@ -347,6 +386,9 @@ def _route(fake: FakeArgoServer, method: str, path: str, body: Any) -> dict[str,
     handlers: dict[tuple[str, str, bool], Callable[[], dict[str, Any]]] = {
         ("POST", "workflows", False): lambda: fake.create_workflow(namespace, body),
         ("GET", "workflows", True): lambda: fake.get_workflow(str(name)),
+        ("GET", "workflows", False): lambda: fake.list_workflows(
+            query.get("listOptions.labelSelector", [""])[0]
+        ),
         ("POST", "cron-workflows", False): lambda: fake.create_cron_workflow(namespace, body),
         ("GET", "cron-workflows", True): lambda: fake.get_cron_workflow(str(name)),
         ("PUT", "cron-workflows", True): lambda: fake.update_cron_workflow(

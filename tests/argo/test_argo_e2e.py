@@ -40,29 +40,25 @@ def _outputs(root: Path, run: str) -> dict[str, dict[str, str]]:
     }
 
 
-def _executor(docker_engine: Any, s3_server: S3Server, label: str) -> Any:
+@pytest.fixture
+def cluster(argo_server: Any, docker_engine: Any, s3_server: S3Server, container_label: str) -> Any:
+    """The fake Argo Server whose workflows run on the Docker engine, with
+    the credentials Secret (and the endpoint URL datasets are read at)."""
     credentials = {
         "AWS_ACCESS_KEY_ID": s3_server.access_key,
         "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
         "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": s3_server.endpoint,
     }
-    return lambda workflow: run_workflow(
-        docker_engine, workflow, secrets={SECRET: credentials}, label=label
+    argo_server.executor = lambda workflow: run_workflow(
+        docker_engine, workflow, secrets={SECRET: credentials}, label=container_label
     )
+    return argo_server
 
 
-def test_submitted_workflow_gives_the_local_output_ids(
-    cluster_project: Path,
-    s3_server: S3Server,
-    docker_engine: Any,
-    argo_server: Any,
-    container_label: str,
-) -> None:
+def test_submitted_workflow_gives_the_local_output_ids(cluster_project: Path, cluster: Any) -> None:
     local = run_json(cluster_project, "--backend", "local")
-    argo_server.executor = _executor(docker_engine, s3_server, container_label)
-    submitted = cli(
-        cluster_project, "argo", "submit", "--watch", "--json", env=server_env(argo_server)
-    )
+    submitted = cli(cluster_project, "argo", "submit", "--watch", "--json", env=server_env(cluster))
     assert submitted.code == 0, submitted
     doc = submitted.json()
     assert doc["status"] == "succeeded"
@@ -70,20 +66,13 @@ def test_submitted_workflow_gives_the_local_output_ids(
     assert _outputs(cluster_project, doc["run"]) == _outputs(cluster_project, local["run"])
     lock = (cluster_project / "repro.lock").read_text()
     assert "backend: argo" in lock and doc["run"] in lock
-    again = cli(cluster_project, "run", "--backend", "argo", "--json", env=server_env(argo_server))
+    again = cli(cluster_project, "run", "--backend", "argo", "--json", env=server_env(cluster))
     assert again.code == 0, again
     assert again.json()["status"] == "up-to-date"
 
 
-def test_local_run_replayed_on_argo_is_identical(
-    cluster_project: Path,
-    s3_server: S3Server,
-    docker_engine: Any,
-    argo_server: Any,
-    container_label: str,
-) -> None:
+def test_local_run_replayed_on_argo_is_identical(cluster_project: Path, cluster: Any) -> None:
     local = run_json(cluster_project, "--backend", "local")
-    argo_server.executor = _executor(docker_engine, s3_server, container_label)
     replayed = cli(
         cluster_project,
         "replay",
@@ -92,7 +81,7 @@ def test_local_run_replayed_on_argo_is_identical(
         "argo",
         "--submit",
         "--json",
-        env=server_env(argo_server),
+        env=server_env(cluster),
     )
     assert replayed.code == 0, replayed
     doc = replayed.json()
@@ -101,11 +90,7 @@ def test_local_run_replayed_on_argo_is_identical(
 
 
 def test_a_step_failing_on_the_cluster_is_recorded_failed(
-    cluster_project: Path,
-    s3_server: S3Server,
-    docker_engine: Any,
-    argo_server: Any,
-    container_label: str,
+    cluster_project: Path, cluster: Any
 ) -> None:
     edit(cluster_project / "flow.py", "@step\ndef transform", "@step(retries=1)\ndef transform")
     edit(
@@ -114,12 +99,46 @@ def test_a_step_failing_on_the_cluster_is_recorded_failed(
         "    raise ValueError('bad rows')\n    return [scale(",
     )
     commit_all(cluster_project, "transform fails")
-    argo_server.executor = _executor(docker_engine, s3_server, container_label)
-    submitted = cli(cluster_project, "argo", "submit", "--watch", env=server_env(argo_server))
+    submitted = cli(cluster_project, "argo", "submit", "--watch", env=server_env(cluster))
     assert submitted.code == 1, submitted
     assert "failed    transform" in submitted.out and "bad rows" in submitted.out
     assert "skipped   total" in submitted.out and "executed  describe" in submitted.out
-    workflow = next(iter(argo_server.workflows.values()))
+    workflow = next(iter(cluster.workflows.values()))
     attempts = [n for n in workflow["status"]["nodes"].values() if n["type"] == "Pod"]
     assert sum(n["displayName"].startswith("transform(") for n in attempts) == 2
     assert not (cluster_project / "repro.lock").exists()  # a failed run is not locked
+
+
+def test_a_schedule_reads_its_url_data_as_it_is_when_it_fires(
+    cluster_project: Path, cluster: Any, s3_server: S3Server
+) -> None:
+    bucket = s3_server.new_bucket()
+    client = s3_server.client()
+    client.put_object(Bucket=bucket, Key="rows.csv", Body=b"value\n1\n2\n")
+    edit(cluster_project / "flow.py", '"data/rows.csv"', f'"s3://{bucket}/rows.csv"')
+    edit(cluster_project / "flow.py", "@pipeline\n", '@pipeline(schedule="0 3 * * *")\n')
+    commit_all(cluster_project, "nightly on the bucket's rows")
+    env = {**server_env(cluster), "AWS_ENDPOINT_URL": s3_server.endpoint}
+    applied = cli(cluster_project, "argo", "submit", "--cron", env=env)
+    assert applied.code == 0, applied
+    cron = next(iter(cluster.cron_workflows))
+
+    def fire_and_collect(name: str) -> dict[str, Any]:
+        cluster.finished(cluster.trigger_cron(cron, name))
+        collected = cli(cluster_project, "argo", "collect", "--json", env=env)
+        assert collected.code == 0, collected
+        [run] = collected.json()
+        assert run["status"] == "succeeded"
+        path = cluster_project / ".repro" / "runs" / f"{run['run']}.json"
+        return dict(json.loads(path.read_text()))
+
+    first = fire_and_collect("repro-flow-1")
+    client.put_object(Bucket=bucket, Key="rows.csv", Body=b"value\n5\n6\n7\n")
+    second = fire_and_collect("repro-flow-2")
+    uri = f"s3://{bucket}/rows.csv"
+    assert first["inputs"][uri]["oid"] != second["inputs"][uri]["oid"]
+    assert second["inputs"][uri]["files"] == 1
+    loaded = [run["steps"]["load"]["outputs"]["output"]["oid"] for run in (first, second)]
+    assert loaded[0] != loaded[1]
+    again = cli(cluster_project, "argo", "collect", "--json", env=env)
+    assert again.json() == []  # each scheduled run is recorded once
