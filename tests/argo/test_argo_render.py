@@ -38,13 +38,24 @@ def test_same_lock_renders_the_same_bytes(argo_project: Path) -> None:
     assert _render(argo_project) == _render(argo_project)
 
 
-def test_render_matches_the_golden_file(argo_project: Path) -> None:
-    text = _normalized(_render(argo_project), argo_project)
-    golden = GOLDEN / "flow-workflow.yaml"
+def _golden(name: str, text: str) -> None:
+    golden = GOLDEN / name
     if os.environ.get("REPRO_REGENERATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text)
     assert text == golden.read_text()
+
+
+def test_render_matches_the_golden_file(argo_project: Path) -> None:
+    _golden("flow-workflow.yaml", _normalized(_render(argo_project), argo_project))
+
+
+def test_cron_render_matches_the_golden_file(argo_project: Path) -> None:
+    edit(argo_project / "flow.py", "@pipeline\n", '@pipeline(schedule=["0 3 * * *", "@hourly"])\n')
+    with (argo_project / "pyproject.toml").open("a") as file:
+        file.write('timezone = "Europe/Paris"\nconcurrency-policy = "Replace"\n')
+    commit_all(argo_project, "twice")
+    _golden("flow-cron-workflow.yaml", _normalized(_render(argo_project, "--cron"), argo_project))
 
 
 def test_cron_workflow_on_the_pipeline_schedule(argo_project: Path) -> None:
