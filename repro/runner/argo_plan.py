@@ -55,6 +55,7 @@ __all__ = [
     "ArgoRun",
     "ArgoSecretsError",
     "LocalRemoteError",
+    "PasswordInUrlError",
     "UnstorableOutputError",
     "plan_argo_run",
 ]
@@ -69,6 +70,15 @@ class ArgoSecretsError(UsageError):
             f"step {', '.join(steps)} takes a secret parameter, and a manifest is stored "
             "where a cluster reads it; give the step its secret from a Kubernetes Secret "
             "(the pods' environment: [tool.repro.argo] credentials-secret) instead"
+        )
+
+
+class PasswordInUrlError(UsageError):
+    def __init__(self, uri: str) -> None:
+        self.uri = uri  # without its password
+        super().__init__(
+            f"dataset {uri} has a password in its URL, and the plan is stored where a cluster "
+            "reads it; give the pods the credentials through the Secret instead"
         )
 
 
@@ -130,6 +140,9 @@ def plan_argo_run(
         default=getattr(pipeline, "image", None),
         recorded=options.pinned_images,
     )
+    with_password = sorted(redact_url(uri) for uri in graph.datasets if redact_url(uri) != uri)
+    if with_password:
+        raise PasswordInUrlError(with_password[0])
     if not project.config.materialize.allow_pickle:
         _refuse_unstorable(graph, root)
     session = _ArgoSession(project, root, target, pipeline, graph, params, options, on_event)

@@ -116,6 +116,8 @@ def record_workflow(
     )
     record = _with_models(record, pending, outputs)
     _fetch_outputs(project, pending, record)
+    if not record.replay_of:
+        _restore_shell_outs(project, pending, record)
     return ArgoRunOutcome(_save(project, pending, record), phase)
 
 
@@ -216,6 +218,18 @@ def _fetch_outputs(project: Project, pending: PendingArgoRun, record: RunRecord)
         store = remote.store(local.algorithm.name)
         blobs |= tree_blobs(store, trees)
         transfer(store, local, [blobs, trees])
+
+
+def _restore_shell_outs(project: Project, pending: PendingArgoRun, record: RunRecord) -> None:
+    """What a shell step wrote on the cluster, checked out here as after a
+    local run (a replay leaves the work tree alone)."""
+    from repro.runner.records import restore_outs
+
+    for name in pending.steps:
+        step = record.steps[name]
+        if step.kind == "shell" and step.status == "executed":
+            outputs = {k: a.model_dump() for k, a in step.outputs.items()}
+            restore_outs(project.store(), project.root, outputs, project.config.core.hash)
 
 
 def _save(project: Project, pending: PendingArgoRun, record: RunRecord) -> RunRecord:

@@ -146,3 +146,17 @@ def test_a_schedule_reads_its_url_data_as_it_is_when_it_fires(
     assert loaded[0] != loaded[1]
     again = cli(cluster_project, "argo", "collect", "--json", env=env)
     assert again.json() == []  # each scheduled run is recorded once
+
+
+def test_a_shell_step_out_reaches_the_work_tree(cluster_project: Path, cluster: Any) -> None:
+    edit(cluster_project / "flow.py", "from repro import ", "from repro import sh, ")
+    edit(
+        cluster_project / "flow.py",
+        "    describe(values)",
+        "    describe(values)\n"
+        '    sh("wc -l < data/rows.csv > count.txt", deps=[data], outs=["count.txt"])',
+    )
+    commit_all(cluster_project, "a shell step")
+    submitted = cli(cluster_project, "argo", "submit", "--watch", env=server_env(cluster))
+    assert submitted.code == 0, submitted
+    assert (cluster_project / "count.txt").read_text().strip() == "5"

@@ -99,3 +99,9 @@ def test_an_output_no_materializer_stores_is_refused(argo_project: Path) -> None
     edit(argo_project / "flow.py", "total(scaled)", "total(scaled)\n    summarize(values)")
     line = _one_line(cli(argo_project, "argo", "render"))
     assert "'summarize' returns Summary" in line and "materializer" in line
+
+
+def test_a_password_in_a_dataset_url_is_refused(argo_project: Path) -> None:
+    edit(argo_project / "flow.py", '"data/rows.csv"', '"s3://user:hunter2@bucket/rows.csv"')
+    line = _one_line(cli(argo_project, "argo", "render"))
+    assert "password in its URL" in line and "hunter2" not in line
