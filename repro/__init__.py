@@ -1,6 +1,6 @@
 """repro: any past pipeline run, replayed exactly, anywhere, with proof.
 
-from repro import step, pipeline, Dataset, Model, log_metric, sh
+from repro import step, pipeline, Dataset, Model, log_metric, log_params, sh
 """
 
 from repro.lazy import lazy_exports
@@ -11,7 +11,10 @@ __all__ = [
     "Dataset",
     "Model",
     "__version__",
+    "log_artifact",
     "log_metric",
+    "log_params",
+    "log_tags",
     "pipeline",
     "sh",
     "step",
@@ -26,5 +29,8 @@ __getattr__ = lazy_exports(
         "sh": "repro.pipelines.steps",
         "step": "repro.pipelines.steps",
         "log_metric": "repro.tracking",
+        "log_params": "repro.tracking",
+        "log_tags": "repro.tracking",
+        "log_artifact": "repro.tracking",
     },
 )

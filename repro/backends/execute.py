@@ -16,7 +16,7 @@ from typing import Any, cast
 from repro.backends.spec import RunSpec, StepResult, StepSpec
 from repro.errors import ReproError
 from repro.store import ObjectStore
-from repro.tracking import step_context
+from repro.tracking import StepContext, step_context
 from repro.usercode import find_object, import_user_module
 
 __all__ = ["ExecutionContext", "StepOutputError", "execute_step"]
@@ -49,7 +49,9 @@ def execute_step(
         if step.kind == "shell":
             result.outputs = _run_shell(run, step, ctx, result)
         else:
-            result.outputs, result.metrics = _run_python(run, step, inputs, ctx)
+            result.outputs, context = _run_python(run, step, inputs, ctx)
+            result.metrics, result.params = dict(context.metrics), dict(context.params)
+            result.tags, result.artifacts = dict(context.tags), dict(context.artifacts)
     except _StepFailedError as failed:
         result.status, result.error = "failed", failed.reason
     except ReproError as exc:  # the step's module failed to import, an input to load
@@ -90,18 +92,24 @@ def _arguments(
 
 def _run_python(
     run: RunSpec, step: StepSpec, inputs: Mapping[str, Mapping[str, Any]], ctx: ExecutionContext
-) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+) -> tuple[dict[str, dict[str, Any]], StepContext]:
     assert step.module and step.qualname
     module = import_user_module(ctx.root, step.module)
     target = find_object(module, step.qualname, "step")
     func = cast(Callable[..., Any], getattr(target, "func", target))
     kwargs = _arguments(run, step, inputs, ctx)
-    with step_context(step.name) as context:
+
+    def write_artifact(value: object) -> dict[str, Any]:
+        from repro.materialize import dump
+
+        return dump(value, ctx.store, _options(run, ctx)).to_dict()
+
+    with step_context(step.name, write_artifact) as context:
         try:
             value = func(**kwargs)
         except (Exception, SystemExit) as exc:  # the step's own code: anything it raises
             raise _StepFailedError(_describe(exc)) from exc
-    return _dump_all(run, step, _split(step, value), ctx), dict(context.metrics)
+    return _dump_all(run, step, _split(step, value), ctx), context
 
 
 def _describe(exc: BaseException) -> str:

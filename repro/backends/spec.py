@@ -76,6 +76,10 @@ class StepResult:
     # store (out -> tree id) since the step replaces them.
     kept: dict[str, str] = field(default_factory=dict)
     log: str | None = None  # object id of what a container step printed
+    # What the step logged: log_params, log_tags, log_artifact (name -> artifact).
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

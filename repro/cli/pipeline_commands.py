@@ -108,13 +108,17 @@ def run(
             "but is not committed.",
         ),
     ] = False,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="Tag the run: KEY=VALUE (repeatable)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run pipelines, reusing cached steps; record the run and update repro.lock.
 
     Exit 1 if a step fails (or, with --frozen, if anything is stale; with
     --ci, if repro.lock changed but is not committed)."""
-    from repro.cli.usecases import parse_params, run_pipelines
+    from repro.cli.usecases import parse_params, parse_tags, run_pipelines
 
     show = (lambda event: None) if as_json else _print_event(explain)
     reports = run_pipelines(
@@ -128,6 +132,7 @@ def run(
         backend=backend,
         on_log=None if as_json else _print_log,
         ci=ci,
+        tags=parse_tags(tag),
     )
     _render_reports(reports, as_json, explain)
     if not all(report.ok for report in reports):

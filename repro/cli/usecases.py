@@ -14,7 +14,24 @@ if TYPE_CHECKING:
     from repro.runner.ci import CiOutcome
     from repro.store.transfer import Progress
 
-__all__ = ["RunReport", "parse_params", "publish_ci", "run_pipelines", "status_of"]
+__all__ = [
+    "RunReport",
+    "parse_params",
+    "parse_tags",
+    "publish_ci",
+    "run_pipelines",
+    "status_of",
+]
+
+
+def parse_tags(pairs: list[str] | None) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--tag {pair!r}: expected KEY=VALUE")
+        tags[key.strip()] = value
+    return tags
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -63,6 +80,7 @@ def run_pipelines(
     backend: str | None = None,
     on_log: Callable[[str, str], None] | None = None,
     ci: bool = False,
+    tags: Mapping[str, str] | None = None,
 ) -> list[RunReport]:
     """``backend`` None: where the lock's run of each pipeline ran (local
     when it has none), so that `repro run` and `repro status` agree.
@@ -91,8 +109,10 @@ def run_pipelines(
                 _fast(project, each, params) if use_cache and backend in (None, "local") else None
             )
             where = backend or _locked_backend(project, each)
+            # A tagged run is recorded even when nothing changed.
+            quick = None if tags else quick
             reports.append(
-                quick or _run(project, each, params, jobs, use_cache, on_event, where, on_log)
+                quick or _run(project, each, params, jobs, use_cache, on_event, where, on_log, tags)
             )
     return reports
 
@@ -140,6 +160,7 @@ def _run(
     on_event: Callable[[Any], None],
     backend: str = "local",
     on_log: Callable[[str, str], None] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> RunReport:
     from repro.runner.run import RunOptions, run_target
 
@@ -151,6 +172,7 @@ def _run(
         use_cache=use_cache,
         backend=backend,
         on_log=on_log,
+        tags=dict(tags or {}),
     )
     outcome = run_target(project, target, options, on_event)
     return _report(outcome.record, target.text)

@@ -91,6 +91,9 @@ class Fingerprints(_Record):
     params: dict[str, Any]
 
 
+_OPTIONAL_STEP_FIELDS = ("log", "logged_params", "tags", "artifacts")
+
+
 class StepRecord(_Record):
     position: int  # in definition order: canonical JSON sorts the steps by name
     kind: StepKind
@@ -110,14 +113,20 @@ class StepRecord(_Record):
     command: str | None = None
     image: str | None = None
     log: str | None = None  # object id of what a container step printed
+    # What the step logged (log_params, log_tags, log_artifact) and its
+    # declared tags: they describe the run, none is in the cache key.
+    logged_params: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    artifacts: dict[str, ArtifactRecord] = Field(default_factory=dict)
 
     @model_serializer(mode="wrap")
-    def _omit_no_log(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Left out when absent, so that records written before the field
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out when absent, so that records written before the fields
         # existed serialize to the same bytes (and record ids).
         data: dict[str, Any] = handler(self)
-        if data.get("log") is None:
-            data.pop("log", None)
+        for key in _OPTIONAL_STEP_FIELDS:
+            if not data.get(key):
+                data.pop(key, None)
         return data
 
 

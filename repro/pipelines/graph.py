@@ -147,6 +147,7 @@ class Node:
     cache: bool = True
     image: str | None = None
     limits: Limits = field(default_factory=Limits)
+    tags: dict[str, str] = field(default_factory=dict)  # declared with @step(tags=)
 
     @property
     def upstream(self) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, overload
 
 from repro.pipelines.data import Dataset
@@ -43,12 +43,14 @@ class Step:
         cache: bool = True,
         image: str | None = None,
         limits: Limits | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
         self.cache = cache
         self.image = image
         self.limits = limits or Limits()
+        self.tags = _tags(self.name, tags)
         self.signature = inspect.signature(func)
         self.outputs, self.output_mode = _outputs_of(func, outputs)
         functools.update_wrapper(self, func)
@@ -80,6 +82,7 @@ class Step:
                 cache=self.cache,
                 image=self.image,
                 limits=self.limits,
+                tags=dict(self.tags),
             )
         )
         return _placeholders(name, self.outputs, self.output_mode)
@@ -128,6 +131,7 @@ def step(
     memory: int | str | None = None,
     timeout: float | None = None,
     retries: int = 0,
+    tags: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 def step(
     func: Callable[..., Any] | None = None,
@@ -142,17 +146,27 @@ def step(
     memory: int | str | None = None,
     timeout: float | None = None,
     retries: int = 0,
+    tags: Mapping[str, str] | None = None,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
     """Declare a pipeline step, with or without arguments. ``image`` is the
     container image a container backend runs it in (a tag is pinned to its
     digest when a run is planned); ``network``, ``cpus``, ``memory`` (bytes,
     or "512m", "2g") and ``timeout`` (seconds) are its container's limits;
-    ``retries`` the attempts after a failed one on Argo (its retryStrategy)."""
+    ``retries`` the attempts after a failed one on Argo (its retryStrategy);
+    ``tags`` label its records (``repro runs list --tag``)."""
 
     def wrap(function: Callable[..., Any]) -> Step:
         step_name = name or function.__name__
         limits = step_limits(step_name, network, cpus, memory, timeout, retries)
-        return Step(function, name=name, outputs=outputs, cache=cache, image=image, limits=limits)
+        return Step(
+            function,
+            name=name,
+            outputs=outputs,
+            cache=cache,
+            image=image,
+            limits=limits,
+            tags=tags,
+        )
 
     return wrap(func) if func is not None else wrap
 
@@ -250,6 +264,13 @@ def _relative(step_name: str, path: str) -> str:
 
 
 _MEMORY_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def _tags(step_name: str, tags: Mapping[str, str] | None) -> dict[str, str]:
+    found = dict(tags or {})
+    if not all(isinstance(k, str) and k and isinstance(v, str) for k, v in found.items()):
+        raise InvalidStepArgumentError(step_name, "tags", "give a mapping of text to text")
+    return found
 
 
 def step_limits(

@@ -50,6 +50,7 @@ class PendingStep:
     command: str | None
     upstream: list[str]
     cache: bool = True
+    tags: dict[str, str] = field(default_factory=dict)  # declared with @step(tags=)
     # argument -> dataset uri, for the data a schedule snapshots when it fires
     fresh: dict[str, str] = field(default_factory=dict)
 

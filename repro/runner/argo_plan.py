@@ -454,6 +454,7 @@ class _ArgoSession(_Session):
             command=self._command(node),
             upstream=node.upstream,
             cache=node.cache,
+            tags=dict(node.tags),
             fresh={
                 argument: redact_url(value.uri)
                 for argument, value in node.args.items()

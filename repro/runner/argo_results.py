@@ -143,6 +143,7 @@ def _step_record(
         "upstream": step.upstream,
         "command": step.command,
         "image": material.image,
+        "tags": {**step.tags, **((result.result or {}).get("tags") or {})} if result else step.tags,
     }
     if inputs is None or result is None:
         why = "an upstream step did not finish" if inputs is None else _not_run(workflow_message)
@@ -157,6 +158,8 @@ def _step_record(
         fingerprints=key.fingerprints,
         code_files=key.code_files,
         outputs={k: ArtifactRecord(**a) for k, a in (done.get("outputs") or {}).items()},
+        logged_params=done.get("params") or {},
+        artifacts={k: ArtifactRecord(**a) for k, a in (done.get("artifacts") or {}).items()},
         metrics=done.get("metrics") or {},
         started=done.get("started"),
         duration=done.get("duration"),
@@ -247,6 +250,11 @@ def _save(project: Project, pending: PendingArgoRun, record: RunRecord) -> RunRe
     for name in pending.steps:
         step = record.steps[name]
         if step.status == "executed" and step.cache_key and step.cache:
+            logged = {
+                "params": step.logged_params,
+                "tags": step.tags,
+                "artifacts": {k: a.model_dump() for k, a in step.artifacts.items()},
+            }
             cache.put(
                 step.cache_key,
                 {
@@ -254,6 +262,7 @@ def _save(project: Project, pending: PendingArgoRun, record: RunRecord) -> RunRe
                     "metrics": step.metrics,
                     "run": record.id,
                     "duration": step.duration,
+                    **{key: value for key, value in logged.items() if value},
                 },
             )
     if record.status == "succeeded" and pending.update_lock and not record.replay_of:

@@ -49,7 +49,7 @@ def run_objects(record: RunRecord, algorithm: str) -> RunObjects:
     for step in record.steps.values():
         if step.log:  # what a container step printed
             found.blobs.add(step.log)
-        for artifact in step.outputs.values():
+        for artifact in [*step.outputs.values(), *step.artifacts.values()]:
             (found.trees if artifact.kind == "tree" else found.blobs).add(artifact.oid)
     return found
 

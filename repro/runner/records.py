@@ -225,7 +225,11 @@ def step_record(
     error: str | None = None,
     command: str | None = None,
     log: str | None = None,
+    logged: Mapping[str, Any] | None = None,
 ) -> StepRecord:
+    """``logged``: what the step reported (params, tags, artifacts), as a
+    result or a cache entry holds it."""
+    logged = logged or {}
     return StepRecord(
         position=position,
         kind=node.kind,
@@ -245,6 +249,9 @@ def step_record(
         command=command,
         image=node.image,
         log=log,
+        logged_params=dict(logged.get("params") or {}),
+        tags={**node.tags, **(logged.get("tags") or {})},
+        artifacts={k: ArtifactRecord(**a) for k, a in (logged.get("artifacts") or {}).items()},
     )
 
 

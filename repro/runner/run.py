@@ -95,6 +95,7 @@ class RunOptions:
     pinned_images: Mapping[str, str | None] = field(default_factory=dict)
     # Each line a container step prints, as (step, line), as it comes.
     on_log: Callable[[str, str], None] | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)  # the run's own (`--tag`)
 
 
 @dataclass
@@ -409,6 +410,7 @@ class _Session:
             reason=None,
             cached_from=entry.get("run"),
             command=self._command(node),
+            logged=entry,
         )
         why = [f"unchanged since run {entry.get('run')}", *notes]
         self._keep(name, record, entry["outputs"], StepEvent(name, "cached", why))
@@ -439,6 +441,7 @@ class _Session:
             error=result.error,
             command=self._command(node),
             log=result.log,
+            logged=_logged(result),
         )
         if result.status == "executed":
             self.cache.put(
@@ -448,6 +451,7 @@ class _Session:
                     "metrics": result.metrics,
                     "run": self.run_id,
                     "duration": result.duration,
+                    **_logged(result),
                 },
             )
         event = StepEvent(name, result.status, reasons, result.duration, result.error)
@@ -535,6 +539,7 @@ class _Session:
             steps={n: self.records[n] for n in self.graph.nodes if n in self.records},
             models=self._models(status),
             replay_of=self.options.replay_of,
+            tags=dict(self.options.tags),
         )
 
     def _models(self, status: RunStatus) -> list[ModelVersion]:
@@ -583,6 +588,13 @@ def write_lock_entry(
         # locked run stands, and a committed lock stays committed.
         return
     save_lock(project, lock.with_pipeline(record.pipeline, entry))
+
+
+def _logged(result: StepResult) -> dict[str, Any]:
+    """What a step reported besides metrics, as its record and its cache
+    entry keep it (absent when empty)."""
+    found = {"params": result.params, "tags": result.tags, "artifacts": result.artifacts}
+    return {key: value for key, value in found.items() if value}
 
 
 _RUN_FIELDS = {"run", "record", "commit", "dirty"}
