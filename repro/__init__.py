@@ -18,6 +18,7 @@ __all__ = [
     "pipeline",
     "sh",
     "step",
+    "when",
 ]
 
 __getattr__ = lazy_exports(
@@ -28,6 +29,7 @@ __getattr__ = lazy_exports(
         "pipeline": "repro.pipelines.definition",
         "sh": "repro.pipelines.steps",
         "step": "repro.pipelines.steps",
+        "when": "repro.pipelines.conditions",
         "log_metric": "repro.tracking",
         "log_params": "repro.tracking",
         "log_tags": "repro.tracking",

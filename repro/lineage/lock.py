@@ -81,7 +81,7 @@ class _Locked(BaseModel):
 
 _OMITTED_AT_DEFAULT: dict[str, dict[str, Any]] = {
     "LockedStep": {"image": None},
-    "LockedPipeline": {"backend": "local"},
+    "LockedPipeline": {"backend": "local", "skipped": {}},
     "LockFile": {"conflicts": {}},
 }
 
@@ -112,6 +112,8 @@ class LockedPipeline(_Locked):
     static: bool = True
     steps: dict[str, LockedStep]
     models: list[ModelVersion] = Field(default_factory=list)
+    # Steps whose condition (repro.when) was false: step -> why.
+    skipped: dict[str, str] = Field(default_factory=dict)
 
 
 class LockConflict(_Locked):

@@ -98,7 +98,7 @@ class StepOutput:
     def __bool__(self) -> bool:
         raise PlaceholderMisuseError(
             f"the output of step {self.step!r} is not known while the pipeline is "
-            "defined; branch inside a step instead"
+            "defined; run steps on it with `with repro.when(output):`, or branch inside a step"
         )
 
 
@@ -148,10 +148,13 @@ class Node:
     image: str | None = None
     limits: Limits = field(default_factory=Limits)
     tags: dict[str, str] = field(default_factory=dict)  # declared with @step(tags=)
+    # Outputs that must all be true for the step to run (repro.when).
+    conditions: tuple[OutputRef, ...] = ()
 
     @property
     def upstream(self) -> list[str]:
-        return sorted({arg.step for arg in self.args.values() if isinstance(arg, OutputRef)})
+        steps = {arg.step for arg in self.args.values() if isinstance(arg, OutputRef)}
+        return sorted(steps | {condition.step for condition in self.conditions})
 
 
 @dataclass
@@ -167,6 +170,7 @@ class GraphBuilder:
     def __init__(self) -> None:
         self.graph = Graph()
         self._shell_outs: dict[str, str] = {}  # path -> producing step
+        self.conditions: list[OutputRef] = []  # of the `with repro.when(...)` blocks open
 
     def unique_name(self, base: str) -> str:
         name, count = base, 1
@@ -200,6 +204,7 @@ class GraphBuilder:
         return Literal(value)
 
     def add(self, node: Node) -> None:
+        node.conditions = (*node.conditions, *self.conditions)
         self.graph.nodes[node.name] = node
         for out in node.outs:
             self._shell_outs[out.rstrip("/")] = node.name

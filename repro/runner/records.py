@@ -71,7 +71,10 @@ def lock_entry(
     code_files: Mapping[str, str],
     defaults: dict[str, Any],
     static: bool,
+    unmet: frozenset[str] = frozenset(),
 ) -> LockedPipeline:
+    """``unmet``: the steps skipped because a condition was false (not a
+    failure; a later run skips them again while the condition holds)."""
     return LockedPipeline(
         run=record.id,
         record=record_oid,
@@ -98,6 +101,11 @@ def lock_entry(
             if step.cache_key is not None and step.fingerprints is not None
         },
         models=record.models,
+        skipped={
+            name: step.reason or ""
+            for name, step in record.steps.items()
+            if step.status == "skipped" and name in unmet
+        },
     )
 
 

@@ -196,6 +196,7 @@ class _Session:
         self.prepared: dict[str, Prepared] = {}
         self.modules: set[str] = set()
         self.failed: str | None = None
+        self.unmet: set[str] = set()  # skipped because a condition was false
         self.floating_image = False  # a step's declared image is a floating `latest`
         self.positions = {name: index for index, name in enumerate(graph.nodes)}
 
@@ -330,7 +331,10 @@ class _Session:
                     continue
                 pending.remove(name)
                 progressed = True
-                if state == "skip":
+                if state == "unmet":
+                    self.unmet.add(name)
+                    self._skip(name, self.graph.nodes[name], why_not)
+                elif state == "skip":
                     self._skip(name, self.graph.nodes[name], why_not)
                 else:
                     self._start(name, running, spec, prepared, backend)
@@ -362,16 +366,40 @@ class _Session:
         running[backend.submit(spec, spec.steps[name], inputs)] = (name, key, why)
 
     def _readiness(self, node: Node) -> tuple[str, str]:
-        """("ready", ""), ("wait", "") or ("skip", why): after a failure no
-        new step starts (the running ones finish)."""
+        """("ready", ""), ("wait", ""), ("skip", why) or ("unmet", why): after
+        a failure no new step starts (the running ones finish); a step whose
+        condition is false, or that needs a step skipped so, is unmet."""
         stopped = f"not run: step {self.failed!r} failed" if self.failed else ""
         for upstream in node.upstream:
             record = self.records.get(upstream)
             if record is None:
                 return ("skip", stopped) if stopped else ("wait", "")
+            if upstream in self.unmet:
+                return "unmet", f"upstream step {upstream!r} was skipped: {record.reason}"
             if record.status in ("failed", "skipped"):
                 return "skip", f"upstream step {upstream!r} did not finish"
-        return ("skip", stopped) if stopped else ("ready", "")
+        if stopped:
+            return "skip", stopped
+        return self._conditions(node)
+
+    def _conditions(self, node: Node) -> tuple[str, str]:
+        """Each condition of the step is a true boolean, or why not."""
+        from repro.materialize import Artifact, MaterializeOptions, load
+
+        options = MaterializeOptions(
+            allow_pickle=self.project.config.materialize.allow_pickle,
+            algorithm=self.algorithm,
+            workdir=os.path.join(self.scratch, "conditions"),
+        )
+        for condition in node.conditions:
+            artifact = self.outputs[condition.step][condition.output]
+            value = load(Artifact.from_dict(artifact), self.store, options)
+            which = f"output {condition.output!r} of step {condition.step!r}"
+            if type(value).__name__ not in ("bool", "bool_"):
+                return "skip", f"condition {which} is a {type(value).__name__}, not a bool"
+            if not value:
+                return "unmet", f"condition {which} is false"
+        return "ready", ""
 
     def _inputs(
         self, node: Node, prepared: Mapping[str, Prepared]
@@ -512,7 +540,9 @@ class _Session:
         self.on_event(event)
 
     def _status(self) -> RunStatus:
-        statuses = {record.status for record in self.records.values()}
+        statuses = {
+            record.status for name, record in self.records.items() if name not in self.unmet
+        }
         return "failed" if statuses & {"failed", "skipped"} else "succeeded"
 
     def _record(
@@ -568,7 +598,15 @@ class _Session:
             and not any(code.volatile for code in self.code.values())
             and not self.floating_image
         )
-        write_lock_entry(self.project, record, record_oid, self.code_files, self.defaults, static)
+        write_lock_entry(
+            self.project,
+            record,
+            record_oid,
+            self.code_files,
+            self.defaults,
+            static,
+            frozenset(self.unmet),
+        )
 
 
 def write_lock_entry(
@@ -578,9 +616,10 @@ def write_lock_entry(
     code_files: Mapping[str, str],
     defaults: dict[str, Any],
     static: bool,
+    unmet: frozenset[str] = frozenset(),
 ) -> None:
     """Pin ``record`` as its pipeline's accepted run in repro.lock."""
-    entry = lock_entry(record, record_oid, code_files, defaults, static)
+    entry = lock_entry(record, record_oid, code_files, defaults, static, unmet)
     lock = load_lock(project) or LockFile()
     settled = record.pipeline not in lock.conflicts  # a merge conflict is rewritten
     if settled and _same_pins(lock.pipelines.get(record.pipeline), entry):

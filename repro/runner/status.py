@@ -77,6 +77,9 @@ def pipeline_status(
             status = StepStatus(name, False, [conflict])
         elif stale_upstream:
             status = StepStatus(name, False, [f"upstream step {stale_upstream[0]!r} is stale"])
+        elif locked is not None and name in locked.skipped:
+            # Its condition's step is fresh: the same value, the same skip.
+            status = StepStatus(name, True, [])
         else:
             oids, sources = _inputs(node.args, data, locked)
             key = step_key(node, oids, root, algorithm)
