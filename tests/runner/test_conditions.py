@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from pipeline_testing import cli, commit_all, run_json, statuses
-from repro_testing import git
 
-GATED = '''
+GATED = """
 from repro import pipeline, step, when
 
 
@@ -49,7 +48,7 @@ def gated(level: int = 5, limit: int = 3) -> None:
         model = retrain(value)
     publish(model)
     always(value)
-'''
+"""
 
 
 @pytest.fixture
@@ -116,9 +115,8 @@ def test_when_outside_a_pipeline_is_an_error(gated: Path) -> None:
     from repro import when
     from repro.pipelines.graph import NotInPipelineError
 
-    with pytest.raises(NotInPipelineError, match="inside a @pipeline"):
-        with when(None):  # type: ignore[arg-type]
-            pass
+    with pytest.raises(NotInPipelineError, match="inside a @pipeline"), when(None):  # type: ignore[arg-type]
+        pass
 
 
 def test_when_on_something_else_than_an_output_is_an_error(gated: Path) -> None:
