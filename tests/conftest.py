@@ -16,6 +16,7 @@ from docker_testing import (  # noqa: F401
     registry,
     repro_image,
 )
+from mlflow_testing import mlflow_server  # noqa: F401
 from repro_testing import git
 from s3_testing import S3Server, start_s3_server
 

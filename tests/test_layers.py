@@ -11,29 +11,20 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "repro"
 
+# The packages that make and keep runs, and the ones around them: a pure
+# package (pure data, text or statistics) imports none of them.
+RUNS = {"store", "snapshot", "materialize", "pipelines", "lineage", "git", "backends", "runner"}
+AROUND = {"cli", "remotes", "images", "argo"}
+
+
+def _all_but(*allowed: str) -> set[str]:
+    return (RUNS | AROUND) - set(allowed)
+
+
 # For each package, the repro packages it must never import, at any depth.
 FORBIDDEN = {
-    "hashing": {
-        "store",
-        "snapshot",
-        "materialize",
-        "pipelines",
-        "lineage",
-        "git",
-        "backends",
-        "runner",
-        "cli",
-    },
-    "store": {
-        "snapshot",
-        "materialize",
-        "pipelines",
-        "lineage",
-        "git",
-        "backends",
-        "runner",
-        "cli",
-    },
+    "hashing": RUNS | {"cli"},
+    "store": (RUNS - {"store"}) | {"cli"},
     "snapshot": {"materialize", "pipelines", "lineage", "git", "backends", "runner", "cli"},
     "materialize": {"pipelines", "lineage", "git", "backends", "runner", "cli"},
     "pipelines": {"lineage", "git", "backends", "runner", "cli"},
@@ -44,44 +35,24 @@ FORBIDDEN = {
     # Git hooks and lock merges are use cases over the runner, below the CLI.
     "githooks": {"cli"},
     "gates": {"cli"},
+    # The model registry reads run records and the store; it runs nothing.
+    "models": {"pipelines", "backends", "runner", "cli"},
+    # Drift detection is statistics over data frames: it knows nothing of
+    # stores or runs (the materializer and the CLI call it, not the reverse).
+    "drift": _all_but(),
     # Images know the Docker engine and pyproject.toml, nothing of runs.
-    "images": {
-        "store",
-        "snapshot",
-        "materialize",
-        "pipelines",
-        "lineage",
-        "git",
-        "backends",
-        "runner",
-        "cli",
-        "remotes",
-    },
+    "images": _all_but("images", "argo"),
     # Argo manifests and the Argo Server: pure, they know nothing of runs.
-    "argo": {
-        "store",
-        "snapshot",
-        "materialize",
-        "pipelines",
-        "lineage",
-        "git",
-        "backends",
-        "runner",
-        "cli",
-        "remotes",
-        "images",
-    },
+    "argo": _all_but("argo"),
+    # Tracking queries are pure functions over run records.
+    "experiments": _all_but("lineage"),
+    # Schedules compile to CI text: nothing of runs, stores or pipelines.
+    "schedules": _all_but(),
+    # Mirrors copy finished run records (and their model objects) elsewhere;
+    # the runner calls them, so they know nothing of how runs are made.
+    "mirrors": _all_but("store", "snapshot", "lineage"),
     # Remotes open stores by name from the config: below them only the store.
-    "remotes": {
-        "snapshot",
-        "materialize",
-        "pipelines",
-        "lineage",
-        "git",
-        "backends",
-        "runner",
-        "cli",
-    },
+    "remotes": (RUNS - {"store"}) | {"cli"},
 }
 
 

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Quickstart: run the pipeline (4 steps execute), run it again (4 cached),
-# then replay the first run from its pins and verify every output's bytes;
-# push it to a remote (a folder here; s3://… works the same) and replay it
-# again in a fresh clone, which fetches what it needs from the remote.
+# Quickstart: run the pipeline (5 steps execute; retraining is skipped, the
+# first data drop has not drifted), run it again (all cached), then replay
+# the first run from its pins and verify every output's bytes; push it to a
+# remote (a folder here; s3://… works the same) and replay it again in a
+# fresh clone, which fetches what it needs from the remote.
+# Then the ML lifecycle: the model goes to production by a committed change
+# to models.yaml; a drifted data drop arrives, `repro run --if-changed`
+# retrains on it, and the new version is compared, checked and promoted.
 # Where a Docker engine runs, the same pipeline then runs in a container of
 # an image pinned by digest, and that run replays identical in Docker.
 # Runs in a throwaway Git repository so this checkout stays clean.
@@ -35,6 +39,20 @@ step repro push
 step git clone -q "$work" "$clone/quickstart"
 cd "$clone/quickstart"
 step repro replay "$run_id" --verify
+
+# The ML lifecycle.
+cd "$work"
+latest_model() { repro models list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["version"])'; }
+step repro models promote my_model "$(latest_model)" --alias production --commit
+step cp data/incoming/drop-002.csv data/drops/
+step repro run --if-changed
+retrain_run=$(repro runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+step repro drift show "$retrain_run" check_drift -o drift.html
+step repro runs compare "$run_id" "$retrain_run"
+step repro metrics show "$retrain_run"
+step repro models list
+step repro models promote my_model "$(latest_model)" --alias production --force --commit
+step repro models show my_model@production
 
 # Docker: an image of the environment the lock was made in (base image,
 # these package versions, repro), pinned by digest in pyproject.toml.

@@ -18,6 +18,7 @@ from repro.argo.plan import (
     InputBinding,
     TaskPlan,
     WorkflowPlan,
+    condition_parameter,
     data_parameter,
     output_parameter,
 )
@@ -170,10 +171,12 @@ def _dag_task(task: TaskPlan) -> Any:
         for index in sorted({index for _, index in task.data})
     ]
     depends = (*task.depends, DATA_TASK) if task.data else task.depends
+    when = [f"{{{{tasks.{t}.outputs.parameters.{p}}}}} == true" for t, p in task.when]
     return DAGTask(
         name=task.task,
         template=task.task,
         depends=" && ".join(depends) or None,
+        when=" && ".join(when) or None,
         arguments=Arguments(parameters=parameters) if parameters else None,
     )
 
@@ -202,6 +205,13 @@ def _task_template(plan: WorkflowPlan, task: TaskPlan, settings: ArgoSettings) -
             value_from=ValueFrom(path=f"{OUTPUTS_DIR}/outputs/{index}.json"),
         )
         for index, name in enumerate(task.outputs)
+    ]
+    outputs += [
+        Parameter(
+            name=condition_parameter(task.outputs, name),
+            value_from=ValueFrom(path=f"{OUTPUTS_DIR}/outputs/{task.outputs.index(name)}.when"),
+        )
+        for name in task.condition_outputs
     ]
     outputs.append(
         Parameter(name=RESULT_PARAMETER, value_from=ValueFrom(path=f"{OUTPUTS_DIR}/result.json"))
@@ -270,6 +280,8 @@ def _command(plan: WorkflowPlan, task: TaskPlan) -> list[str]:
         command += ["--input", f"{binding.argument}={{{{inputs.parameters.{binding.argument}}}}}"]
     for index in sorted({index for _, index in task.data}):
         command += ["--data", f"{{{{inputs.parameters.{data_parameter(index)}}}}}"]
+    for name in task.condition_outputs:
+        command += ["--condition", name]
     return command
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "InputBinding",
     "TaskPlan",
     "WorkflowPlan",
+    "condition_parameter",
     "data_parameter",
     "output_parameter",
     "task_names",
@@ -71,6 +72,12 @@ class TaskPlan:
     # (argument, index in WorkflowPlan.fresh_data): URL data a schedule
     # snapshots when it fires, which the step reads.
     data: tuple[tuple[str, int], ...] = ()
+    # (task, output parameter) that must all be "true" for the task to run
+    # (repro.when, its own and its scheduled ancestors').
+    when: tuple[tuple[str, str], ...] = ()
+    # This step's outputs that other tasks' `when` reads: the pod writes them
+    # as "true"/"false".
+    condition_outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,10 @@ def output_parameter(outputs: tuple[str, ...], name: str) -> str:
     if safe != name or len(clashes) > 1:
         return f"out-{outputs.index(name)}-{safe}"[:128]
     return f"out-{name}"
+
+
+def condition_parameter(outputs: tuple[str, ...], name: str) -> str:
+    return f"when-{outputs.index(name)}"
 
 
 def data_parameter(index: int) -> str:

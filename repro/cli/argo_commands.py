@@ -130,6 +130,8 @@ def _follow(
 
     outcome = follow_run(project, run, interval=interval, timeout=timeout, on_phase=phase)
     record = outcome.record
+    if outcome.warning:
+        output.say_err(f"warning: {outcome.warning}")
     if as_json:
         output.print_json(
             {

@@ -13,14 +13,19 @@ import typer
 from repro import __version__
 from repro.cli import output
 from repro.cli.argo_commands import register as register_argo_commands
+from repro.cli.drift_commands import register as register_drift_commands
 from repro.cli.gate_commands import register as register_gate_commands
 from repro.cli.gc_commands import OptionalRemoteCommand
 from repro.cli.gc_commands import register as register_gc_commands
 from repro.cli.githook_commands import register as register_githook_commands
 from repro.cli.image_commands import register as register_image_commands
+from repro.cli.metrics_commands import register as register_metrics_commands
+from repro.cli.mlflow_commands import register as register_mlflow_commands
+from repro.cli.model_commands import register as register_model_commands
 from repro.cli.pipeline_commands import JsonOption
 from repro.cli.pipeline_commands import register as register_pipeline_commands
 from repro.cli.remote_commands import register as register_remote_commands
+from repro.cli.schedule_commands import register as register_schedule_commands
 from repro.cli.sync_commands import register as register_sync_commands
 
 app = typer.Typer(
@@ -280,6 +285,11 @@ register_image_commands(app)
 register_gate_commands(app)
 register_githook_commands(app)
 register_argo_commands(app)
+register_schedule_commands(app)
+register_mlflow_commands(app)
+register_drift_commands(app)
+register_model_commands(app)
+register_metrics_commands(app)
 
 
 def _names_a_run(text: str) -> bool:

@@ -60,7 +60,9 @@ def _render_reports(reports: list[Any], as_json: bool, explain: bool) -> None:
         output.print_json(docs[0] if len(docs) == 1 else docs)
         return
     for report in reports:
-        if report.status == "up-to-date":
+        if report.status == "unchanged":
+            output.say(f"{report.pipeline}: inputs unchanged since run {report.run}; not run")
+        elif report.status == "up-to-date":
             for step in report.steps:
                 output.say(f"  cached   {step['name']}")
             output.say(
@@ -112,6 +114,14 @@ def run(
         list[str] | None,
         typer.Option("--tag", "-t", help="Tag the run: KEY=VALUE (repeatable)."),
     ] = None,
+    if_changed: Annotated[
+        bool,
+        typer.Option(
+            "--if-changed",
+            help="Run only pipelines whose input data changed since the locked run "
+            "(for schedules); exit 0 otherwise.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run pipelines, reusing cached steps; record the run and update repro.lock.
@@ -133,6 +143,7 @@ def run(
         on_log=None if as_json else _print_log,
         ci=ci,
         tags=parse_tags(tag),
+        if_changed=if_changed,
     )
     _render_reports(reports, as_json, explain)
     if not all(report.ok for report in reports):
@@ -180,21 +191,48 @@ def status(
 @runs_app.command("list")
 def runs_list(
     pipeline: Annotated[str | None, typer.Option("--pipeline", help="Only this pipeline.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag", "-t", help="Only runs tagged KEY=VALUE, by the run or a step (repeatable)."
+        ),
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Only runs whose metric passes METRIC OP NUMBER, e.g. 'rmse<0.5' or "
+            "'train.accuracy>=0.9'; OP is < <= > >= == != (repeatable).",
+        ),
+    ] = None,
+    commit: Annotated[
+        str | None, typer.Option("--commit", help="Only runs of this commit (an id prefix).")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="Only runs with this status: succeeded, failed, ..."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List recorded runs, oldest first."""
-    from repro.cli.run_queries import list_runs
+    """List recorded runs, oldest first; every filter given must hold."""
+    from repro.cli.metrics_commands import recorded_runs
+    from repro.experiments.filters import RunFilter, select_runs
+    from repro.experiments.summary import RunSummary
 
-    rows = list_runs(pipeline)
+    wanted = RunFilter.parse(
+        pipeline=pipeline, tags=tag or [], metrics=metric or [], commit=commit, status=status
+    )
+    runs = [RunSummary.of(record) for record in select_runs(recorded_runs(), wanted)]
     if as_json:
-        output.print_json(rows)
+        output.print_json([run.to_dict() for run in runs])
         return
-    for row in rows:
-        commit = (row["commit"] or "-")[:10] + ("+dirty" if row["dirty"] else "")
-        extra = f" replay of {row['replay_of']}" if row["replay_of"] else ""
+    for run in runs:
+        revision = (run.commit or "-")[:10] + ("+dirty" if run.dirty else "")
+        extra = f" replay of {run.replay_of}" if run.replay_of else ""
+        extra += "".join(f" {key}={value}" for key, value in sorted(run.tags.items()))
         output.say(
-            f"{row['id']}  {row['created'][:19]}  {row['pipeline']:<16} {row['status']:<11}"
-            f" {commit}{extra}"
+            f"{run.id}  {run.created[:19]}  {run.pipeline:<16} {run.status:<11} {revision}{extra}"
         )
 
 
@@ -263,6 +301,26 @@ def runs_diff(
     for row in rows:
         mark = " " if row["same"] else "*"
         output.say(f"{mark} {row['key']:<{width}}  {row['a']!s:<34} {row['b']!s}")
+
+
+@runs_app.command("compare")
+def runs_compare(
+    runs: Annotated[
+        list[str], typer.Argument(help="Two or more run ids (or unique prefixes); the first leads.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Params, metrics, pins and outputs of runs side by side, and for each
+    step why its cache key differs from the first run's: code, data, params,
+    environment or image. Runs of different pipelines compare what they share."""
+    from repro.cli.metrics_commands import load_runs, render_comparison
+    from repro.experiments.compare import compare_runs
+
+    comparison = compare_runs(load_runs(runs))
+    if as_json:
+        output.print_json(comparison.to_dict())
+        return
+    render_comparison(comparison)
 
 
 def replay(
@@ -390,12 +448,18 @@ def step_exec(
         list[str] | None,
         typer.Option("--data", help="Argo: JSON snapshot of a URL dataset, taken on schedule."),
     ] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option("--condition", help="Argo: an output another task's `when` reads."),
+    ] = None,
 ) -> None:
     """Execute one step of a run from its serialized spec.
 
     The entry point of container backends and Argo pods. Exit 1 if the step fails."""
     if plan is not None:
-        outcome = _exec_planned(run_id, step, plan, given or [], data or [], argo_outputs)
+        outcome = _exec_planned(
+            run_id, step, plan, given or [], data or [], condition or [], argo_outputs
+        )
     else:
         from repro.project import find_project
         from repro.runner.stepexec import exec_step
@@ -422,12 +486,20 @@ def step_exec(
 
 
 def _exec_planned(
-    run_id: str, step: str, plan: str, given: list[str], data: list[str], folder: str | None
+    run_id: str,
+    step: str,
+    plan: str,
+    given: list[str],
+    data: list[str],
+    conditions: list[str],
+    folder: str | None,
 ) -> Any:
     from repro.runner.argo_exec import exec_planned_step, parse_data, parse_inputs
 
     inputs = parse_inputs(given)
-    return exec_planned_step(run_id, step, plan, inputs, folder, data=parse_data(data))
+    return exec_planned_step(
+        run_id, step, plan, inputs, folder, data=parse_data(data), conditions=conditions
+    )
 
 
 @lock_app.command("schema")

@@ -56,7 +56,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("succeeded", "up-to-date", "fresh")
+        return self.status in ("succeeded", "up-to-date", "fresh", "unchanged")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +81,7 @@ def run_pipelines(
     on_log: Callable[[str, str], None] | None = None,
     ci: bool = False,
     tags: Mapping[str, str] | None = None,
+    if_changed: bool = False,
 ) -> list[RunReport]:
     """``backend`` None: where the lock's run of each pipeline ran (local
     when it has none), so that `repro run` and `repro status` agree.
@@ -103,6 +104,10 @@ def run_pipelines(
     reports = []
     with project_run_lock(project.repro_dir, on_wait):
         for each in targets:
+            unchanged = _unchanged(project, each) if if_changed else None
+            if unchanged is not None:
+                reports.append(unchanged)
+                continue
             # The quick no-op judges a local lock only (it refuses any other);
             # a container run pins its images first.
             quick = (
@@ -112,7 +117,10 @@ def run_pipelines(
             # A tagged run is recorded even when nothing changed.
             quick = None if tags else quick
             reports.append(
-                quick or _run(project, each, params, jobs, use_cache, on_event, where, on_log, tags)
+                quick
+                or _run(
+                    project, each, params, jobs, use_cache, on_event, where, on_log, tags, on_wait
+                )
             )
     return reports
 
@@ -141,6 +149,15 @@ def check_backend(name: str) -> None:
         raise UnknownBackendError(name)
 
 
+def _unchanged(project: Project, target: Any) -> RunReport | None:
+    from repro.runner.ifchanged import inputs_unchanged
+
+    found = inputs_unchanged(project, target)
+    if found is None:
+        return None
+    return RunReport(found.pipeline, target.text, found.run, "unchanged")
+
+
 def _fast(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport | None:
     from repro.runner.fastpath import up_to_date
 
@@ -161,11 +178,12 @@ def _run(
     backend: str = "local",
     on_log: Callable[[str, str], None] | None = None,
     tags: Mapping[str, str] | None = None,
+    on_warning: Callable[[str], None] = lambda line: None,
 ) -> RunReport:
     from repro.runner.run import RunOptions, run_target
 
     if backend == "argo":
-        return _run_on_argo(project, target, params, use_cache, on_event)
+        return _run_on_argo(project, target, params, use_cache, on_event, on_warning)
     options = RunOptions(
         params=params,
         jobs=jobs or default_jobs(project),
@@ -173,6 +191,7 @@ def _run(
         backend=backend,
         on_log=on_log,
         tags=dict(tags or {}),
+        on_warning=lambda line: on_warning(f"warning: {line}"),
     )
     outcome = run_target(project, target, options, on_event)
     return _report(outcome.record, target.text)
@@ -184,6 +203,7 @@ def _run_on_argo(
     params: Mapping[str, Any],
     use_cache: bool,
     on_event: Callable[[Any], None],
+    on_warning: Callable[[str], None],
 ) -> RunReport:
     """Plan, submit, follow and record: `repro run` on a cluster."""
     from repro.runner.argo_follow import follow_run, submit_run
@@ -198,6 +218,8 @@ def _run_on_argo(
         return RunReport(nothing.pipeline, target.text, nothing.locked or "", "up-to-date", steps)
     submit_run(project, planned)
     outcome = follow_run(project, planned.run_id, interval=2.0)
+    if outcome.warning:
+        on_warning(f"warning: {outcome.warning}")
     return _report(outcome.record, target.text)
 
 

@@ -4,7 +4,7 @@ The same value gives the same bytes in every process, so a replay can prove
 it produced the same output. Each artifact records the materializer (and its
 format version) that wrote it. Built-ins, in lookup order: ``text``,
 ``bytes``, ``json``, ``numpy.npy``, ``pandas.parquet``, ``file``, ``path``,
-``sklearn.skops``, then ``pickle`` where the project allows it. Add your own::
+``sklearn.skops``, ``drift.report``, then ``pickle`` where the project allows it. Add your own::
 
     @repro.materialize.register
     class TorchTensor(BytesMaterializer): ...

@@ -26,6 +26,7 @@ from repro.materialize.estimators import SkopsMaterializer
 from repro.materialize.frames import ParquetMaterializer
 from repro.materialize.paths import FileMaterializer, PathMaterializer
 from repro.materialize.pickles import PickleMaterializer
+from repro.materialize.reports import DriftReportMaterializer
 
 if TYPE_CHECKING:
     from repro.store import ObjectStore
@@ -61,6 +62,7 @@ def builtin_materializers() -> list[Materializer]:
         FileMaterializer(),
         PathMaterializer(),
         SkopsMaterializer(),
+        DriftReportMaterializer(),
         PickleMaterializer(),
     ]
 

@@ -16,7 +16,7 @@ from repro.pipelines.graph import (
     active_builder,
 )
 
-__all__ = ["when"]
+__all__ = ["condition_value", "when"]
 
 
 @contextmanager
@@ -33,3 +33,16 @@ def when(condition: StepOutput) -> Iterator[None]:
         yield
     finally:
         builder.conditions.pop()
+
+
+def condition_value(value: object) -> bool | None:
+    """The truth of a condition's output: a bool (numpy's too), or an object
+    that says what its truth is (a drift report: whether it drifted);
+    None for anything else (a number, a list), which is an error."""
+    import numbers
+
+    if type(value).__name__ in ("bool", "bool_"):
+        return bool(value)
+    if isinstance(value, numbers.Number) or "__bool__" not in vars(type(value)):
+        return None
+    return bool(value)

@@ -59,6 +59,7 @@ def exec_planned_step(
     outputs_dir: str | None = None,
     environ: Mapping[str, str] = os.environ,
     data: Sequence[Mapping[str, Any]] = (),
+    conditions: Sequence[str] = (),
 ) -> StepResult:
     """Run ``step`` of the plan ``plan_oid`` as run ``run``; with
     ``outputs_dir``, leave there what Argo reads back."""
@@ -92,12 +93,38 @@ def exec_planned_step(
             os.chdir(work)
             context = ExecutionContext(work, store, os.path.join(scratch, "artifacts"))
             result = execute_step(spec, spec.steps[step], dict(inputs), context)
+            flags = _condition_flags(result, conditions, spec, context) if conditions else {}
         finally:
             os.chdir("/")
             shutil.rmtree(scratch, ignore_errors=True)
     if outputs_dir:
-        write_argo_outputs(result, spec.steps[step].outputs, outputs_dir)
+        write_argo_outputs(result, spec.steps[step].outputs, outputs_dir, flags)
     return result
+
+
+def _condition_flags(
+    result: StepResult, conditions: Sequence[str], spec: RunSpec, context: Any
+) -> dict[str, bool]:
+    """The value of each output another task's `when` reads, which must be a
+    bool (the step fails otherwise, as a local run does)."""
+    from repro.materialize import Artifact, MaterializeOptions, load
+    from repro.pipelines.conditions import condition_value
+
+    if result.status != "executed":
+        return {}
+    options = MaterializeOptions(
+        allow_pickle=spec.allow_pickle, algorithm=spec.algorithm, workdir=context.workdir
+    )
+    flags = {}
+    for name in conditions:
+        value = load(Artifact.from_dict(result.outputs[name]), context.store, options)
+        truth = condition_value(value)
+        if truth is None:
+            result.status = "failed"
+            result.error = f"condition output {name!r} is a {type(value).__name__}, not a bool"
+            return {}
+        flags[name] = truth
+    return flags
 
 
 def parse_data(given: list[str]) -> list[dict[str, Any]]:
@@ -154,11 +181,20 @@ def snapshot_fresh_data(
     return found
 
 
-def write_argo_outputs(result: StepResult, outputs: tuple[str, ...], folder: str) -> None:
-    """Each output's artifact at ``outputs/<index>.json`` and the result at
-    ``result.json``, as the template's output parameters read them."""
+def write_argo_outputs(
+    result: StepResult,
+    outputs: tuple[str, ...],
+    folder: str,
+    flags: Mapping[str, bool] | None = None,
+) -> None:
+    """Each output's artifact at ``outputs/<index>.json``, each condition's
+    value at ``outputs/<index>.when`` and the result at ``result.json``, as
+    the template's output parameters read them."""
     from repro.atomic import write_atomic
 
+    for name, flag in (flags or {}).items():
+        path = os.path.join(folder, "outputs", f"{outputs.index(name)}.when")
+        write_atomic(path, b"true" if flag else b"false")
     for index, name in enumerate(outputs):
         if name in result.outputs:
             data = json.dumps(result.outputs[name], sort_keys=True).encode()

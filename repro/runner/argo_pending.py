@@ -51,6 +51,7 @@ class PendingStep:
     upstream: list[str]
     cache: bool = True
     tags: dict[str, str] = field(default_factory=dict)  # declared with @step(tags=)
+    conditional: bool = False  # runs only when its `when` holds on the cluster
     # argument -> dataset uri, for the data a schedule snapshots when it fires
     fresh: dict[str, str] = field(default_factory=dict)
 
@@ -70,6 +71,7 @@ class PendingArgoRun:
     model: dict[str, Any] | None = None
     update_lock: bool = True
     data_task: str | None = None  # a schedule's task that snapshots URL datasets
+    unmet: list[str] = field(default_factory=list)  # skipped at planning: a false condition
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, indent=1).encode()

@@ -194,6 +194,9 @@ class _ArgoSession(_Session):
     """A run session that decides what is cached and hands the rest to a
     cluster, instead of executing it."""
 
+    # Per scheduled step, the (task, parameter) its `when` reads: set by _build.
+    _when: dict[str, tuple[tuple[str, str], ...]]
+
     def _keep(
         self, name: str, record: StepRecord, outputs: dict[str, Any], event: StepEvent
     ) -> None:
@@ -236,9 +239,17 @@ class _ArgoSession(_Session):
         for name in _topological(self.graph.nodes):
             node = self.graph.nodes[name]
             self.code_files.update(self.code[name].files)
+            unmet = [up for up in node.upstream if up in self.unmet]
+            if unmet:
+                self.unmet.add(name)
+                reason = f"upstream step {unmet[0]!r} was skipped: {self.records[unmet[0]].reason}"
+                self._skip(name, node, reason)
+                continue
             if any(up in scheduled for up in node.upstream):
                 ups = sorted(up for up in node.upstream if up in scheduled)
                 scheduled[name] = f"upstream step {', '.join(map(repr, ups))} runs"
+                continue
+            if node.conditions and self._unmet_now(name, node):
                 continue
             _, oids, sources = self._inputs(node, prepared)
             key = step_key(node, oids, self.root, self.algorithm, self.code[name])
@@ -254,6 +265,17 @@ class _ArgoSession(_Session):
                 why = why or ["no stored result for this cache key here"]
             scheduled[name] = "; ".join(why)
         return scheduled
+
+    def _unmet_now(self, name: str, node: Node) -> bool:
+        """A condition whose step is cached is decided here: false, the step
+        is skipped and never scheduled."""
+        state, why = self._conditions(node)
+        if state == "skip":
+            raise ConditionNotBoolError(name, why)
+        if state == "unmet":
+            self.unmet.add(name)
+            self._skip(name, node, why)
+        return state == "unmet"
 
     def _build(
         self,
@@ -282,10 +304,7 @@ class _ArgoSession(_Session):
         lock_hash = self._lock_hash()
         self.run_id = self._derived_id(plan_oid, lock_hash, git.commit)
         names = task_names(scheduled)
-        # A schedule reads its URL datasets as they are when it fires.
-        fresh = (
-            tuple(sorted(u for u, d in self.graph.datasets.items() if d.is_remote)) if cron else ()
-        )
+        self._when = self._when_clauses(scheduled, names)
         tasks = tuple(self._task(name, names, fresh) for name in scheduled)
         _push(self.store, remote, self._objects_for_pods(plan_oid, code_tree, prepared, tasks))
         plan = WorkflowPlan(
@@ -346,6 +365,35 @@ class _ArgoSession(_Session):
         seed = f"{plan_oid}:{lock_hash}:{self.options.replay_of}:{sorted(self.records)}"
         return derived_run_id(stamp, get_algorithm(self.algorithm).hexdigest(seed.encode()))
 
+    def _when_clauses(
+        self, scheduled: Mapping[str, str], names: Mapping[str, str]
+    ) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Per task, the outputs that must be true: its own conditions on
+        scheduled steps and its scheduled ancestors' (a task after a skipped
+        one is skipped too, as it would be here)."""
+        from repro.argo.plan import condition_parameter
+
+        when: dict[str, tuple[tuple[str, str], ...]] = {}
+        for name in scheduled:
+            node = self.graph.nodes[name]
+            own = {
+                (names[c.step], condition_parameter(self.graph.nodes[c.step].outputs, c.output))
+                for c in node.conditions
+                if c.step in names
+            }
+            inherited = {w for up in node.upstream if up in names for w in when[up]}
+            when[name] = tuple(sorted(own | inherited))
+        return when
+
+    def _condition_outputs(self, name: str, names: Mapping[str, str]) -> tuple[str, ...]:
+        read = {
+            c.output
+            for other in names
+            for c in self.graph.nodes[other].conditions
+            if c.step == name
+        }
+        return tuple(o for o in self.graph.nodes[name].outputs if o in read)
+
     def _task(self, name: str, names: Mapping[str, str], fresh: tuple[str, ...]) -> TaskPlan:
         from repro.argo.plan import output_parameter
 
@@ -379,6 +427,8 @@ class _ArgoSession(_Session):
                 for argument, value in sorted(node.args.items())
                 if isinstance(value, DatasetRef) and value.uri in fresh
             ),
+            when=self._when[name],
+            condition_outputs=self._condition_outputs(name, names),
         )
 
     def _objects_for_pods(
@@ -434,6 +484,7 @@ class _ArgoSession(_Session):
             and not any(code.volatile for code in self.code.values()),
             model=asdict(self.pipeline.model) if self.pipeline.model else None,
             update_lock=self.options.update_lock,
+            unmet=sorted(self.unmet),
         )
 
     def _pending_step(self, name: str, task: str, why: str, fresh: set[str]) -> PendingStep:
@@ -455,12 +506,19 @@ class _ArgoSession(_Session):
             upstream=node.upstream,
             cache=node.cache,
             tags=dict(node.tags),
+            conditional=bool(self._when.get(name)),
             fresh={
                 argument: redact_url(value.uri)
                 for argument, value in node.args.items()
                 if isinstance(value, DatasetRef) and value.uri in fresh
             },
         )
+
+
+class ConditionNotBoolError(ReproError, TypeError):
+    def __init__(self, step: str, why: str) -> None:
+        self.step = step
+        super().__init__(f"step {step!r}: {why}; a repro.when condition must be a bool output")
 
 
 class NothingToScheduleError(ReproError):

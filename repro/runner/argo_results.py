@@ -46,6 +46,7 @@ class TaskResult:
 class ArgoRunOutcome:
     record: RunRecord
     phase: str
+    warning: str | None = None  # the run was not mirrored to MLflow
 
     @property
     def ok(self) -> bool:
@@ -58,7 +59,8 @@ def task_results(status: Mapping[str, Any], tasks: Mapping[str, str]) -> dict[st
     gives the outputs of the attempt that counted."""
     by_task: dict[str, Mapping[str, Any]] = {}
     for node in (status.get("nodes") or {}).values():
-        if node.get("type") in ("Pod", "Retry") and node.get("displayName") in tasks.values():
+        kinds = ("Pod", "Retry", "Skipped")
+        if node.get("type") in kinds and node.get("displayName") in tasks.values():
             name = node["displayName"]
             # A retry node stands for its attempts, which carry "(n)" names.
             if name not in by_task or node.get("type") == "Retry":
@@ -99,14 +101,18 @@ def record_workflow(
     results = task_results(status, {step: s.task for step, s in pending.steps.items()})
     steps = dict(draft.steps)
     outputs = {name: {k: a.model_dump() for k, a in s.outputs.items()} for name, s in steps.items()}
+    unmet = set(pending.unmet)
     for name in _order(pending.steps):
         step = pending.steps[name]
-        done = _step_record(
-            step, results.get(name), outputs, project.config.core.hash, status.get("message")
-        )
+        result = results.get(name)
+        if step.conditional and result is not None and result.phase == "Skipped":
+            unmet.add(name)
+            steps[name] = _unmet_record(step, result.message)
+            continue
+        done = _step_record(step, result, outputs, project.config.core.hash, status.get("message"))
         steps[name] = done
         outputs[name] = {k: a.model_dump() for k, a in done.outputs.items()}
-    failed = any(s.status in ("failed", "skipped") for s in steps.values())
+    failed = any(s.status in ("failed", "skipped") for n, s in steps.items() if n not in unmet)
     record = draft.model_copy(
         update={
             "status": "failed" if failed or phase != "Succeeded" else "succeeded",
@@ -118,7 +124,28 @@ def record_workflow(
     _fetch_outputs(project, pending, record)
     if not record.replay_of:
         _restore_shell_outs(project, pending, record)
-    return ArgoRunOutcome(_save(project, pending, record), phase)
+    saved, warning = _save(project, pending, record, frozenset(unmet))
+    return ArgoRunOutcome(saved, phase, warning)
+
+
+def _unmet_record(step: PendingStep, message: str | None) -> StepRecord:
+    """A task Argo skipped because its `when` was false."""
+    from repro.runner.keys import KeyMaterial
+
+    material = KeyMaterial.from_dict(step.material)
+    return StepRecord(
+        position=step.position,
+        kind=material.kind,  # type: ignore[arg-type]
+        cache=step.cache,
+        status="skipped",
+        cache_key=None,
+        fingerprints=None,
+        upstream=step.upstream,
+        reason=f"condition false on the cluster ({message or 'when evaluated false'})",
+        command=step.command,
+        image=material.image,
+        tags=step.tags,
+    )
 
 
 def _order(steps: Mapping[str, PendingStep]) -> list[str]:
@@ -235,8 +262,11 @@ def _restore_shell_outs(project: Project, pending: PendingArgoRun, record: RunRe
             restore_outs(project.store(), project.root, outputs, project.config.core.hash)
 
 
-def _save(project: Project, pending: PendingArgoRun, record: RunRecord) -> RunRecord:
+def _save(
+    project: Project, pending: PendingArgoRun, record: RunRecord, unmet: frozenset[str]
+) -> tuple[RunRecord, str | None]:
     from repro.lineage.runs import RunIndex
+    from repro.mirrors.mlflow import mirror_run
     from repro.runner.stepcache import StepCache
 
     store = project.store()
@@ -246,6 +276,7 @@ def _save(project: Project, pending: PendingArgoRun, record: RunRecord) -> RunRe
         original = RunIndex(project.repro_dir).load(record.replay_of)
         record = record.model_copy(update={"verification": verify(original, record)})
     record_oid = store.write(RunIndex(project.repro_dir).save(record))
+    mirrored = mirror_run(project, record)
     cache = StepCache(project.repro_dir)
     for name in pending.steps:
         step = record.steps[name]
@@ -269,7 +300,13 @@ def _save(project: Project, pending: PendingArgoRun, record: RunRecord) -> RunRe
         from repro.runner.run import write_lock_entry
 
         write_lock_entry(
-            project, record, record_oid, pending.code_files, pending.defaults, pending.static
+            project,
+            record,
+            record_oid,
+            pending.code_files,
+            pending.defaults,
+            pending.static,
+            unmet,
         )
     forget_pending(project.repro_dir, record.id)
-    return record
+    return record, mirrored.warning

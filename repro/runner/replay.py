@@ -216,6 +216,9 @@ def verify(original: RunRecord, replay: RunRecord) -> Verification:
 def _compare(before: StepRecord, after: StepRecord | None) -> str:
     if after is None:
         return "missing"
+    if before.status == "skipped":
+        # A false condition skipped it: the replay must decide the same.
+        return "identical" if after.status == "skipped" else "different"
     if after.status not in ("executed", "cached"):
         return "failed"
     same = {k: a.oid for k, a in before.outputs.items()} == {

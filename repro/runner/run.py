@@ -96,6 +96,8 @@ class RunOptions:
     # Each line a container step prints, as (step, line), as it comes.
     on_log: Callable[[str, str], None] | None = None
     tags: Mapping[str, str] = field(default_factory=dict)  # the run's own (`--tag`)
+    # A line for the user that is not an error (a run not mirrored to MLflow).
+    on_warning: Callable[[str], None] = lambda line: None
 
 
 @dataclass
@@ -385,6 +387,7 @@ class _Session:
     def _conditions(self, node: Node) -> tuple[str, str]:
         """Each condition of the step is a true boolean, or why not."""
         from repro.materialize import Artifact, MaterializeOptions, load
+        from repro.pipelines.conditions import condition_value
 
         options = MaterializeOptions(
             allow_pickle=self.project.config.materialize.allow_pickle,
@@ -394,11 +397,16 @@ class _Session:
         for condition in node.conditions:
             artifact = self.outputs[condition.step][condition.output]
             value = load(Artifact.from_dict(artifact), self.store, options)
-            which = f"output {condition.output!r} of step {condition.step!r}"
-            if type(value).__name__ not in ("bool", "bool_"):
-                return "skip", f"condition {which} is a {type(value).__name__}, not a bool"
-            if not value:
-                return "unmet", f"condition {which} is false"
+            which = (
+                f"of step {condition.step!r}"
+                if condition.output == "output"
+                else f"output {condition.output!r} of step {condition.step!r}"
+            )
+            truth = condition_value(value)
+            if truth is None:
+                return "skip", f"the condition {which} is a {type(value).__name__}, not a bool"
+            if not truth:
+                return "unmet", f"the condition {which} is false"
         return "ready", ""
 
     def _inputs(
@@ -586,9 +594,19 @@ class _Session:
             os.unlink(spec)
         data = self.index.save(record)
         record_oid = self.store.write(data)
+        self._mirror(record)
         if record.status != "succeeded" or not self.options.update_lock:
             return
         self._write_lock(record, record_oid)
+
+    def _mirror(self, record: RunRecord) -> None:
+        """To MLflow, where configured: a server that is down costs the run
+        nothing but a warning (`repro mlflow sync` retries)."""
+        from repro.mirrors.mlflow import mirror_run
+
+        warning = mirror_run(self.project, record).warning
+        if warning:
+            self.options.on_warning(warning)
 
     def _write_lock(self, record: RunRecord, record_oid: str) -> None:
         # The digests taken when the run started: the code that ran.

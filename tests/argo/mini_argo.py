@@ -67,6 +67,8 @@ NO_SECRETS: Mapping[str, Mapping[str, str]] = MappingProxyType({})
 PINNED = re.compile(r"[^@\s{}]+@sha256:[0-9a-f]{64}")
 RESOURCE_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 TASK_NAME = re.compile(r"[a-z][-a-z0-9]*")
+# The only `when` clause repro emits: a task's output parameter compared to true.
+WHEN_CLAUSE = re.compile(r"\{\{tasks\.[a-z][-a-z0-9]*\.outputs\.parameters\.[-\w]+\}\} == true")
 PARAM_NAME = re.compile(r"[-a-zA-Z0-9_]+")
 LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 REFERENCE = re.compile(r"\{\{(.*?)\}\}")
@@ -127,6 +129,7 @@ class Task:
     template: PodTemplate
     depends: tuple[str, ...]
     arguments: tuple[tuple[str, str], ...]
+    when: str | None = None  # "{{...}} == true" clauses joined by " && "
 
 
 @dataclass(frozen=True)
@@ -431,7 +434,7 @@ def _tasks(value: Any, path: str, templates: Mapping[str, PodTemplate]) -> tuple
     for index, item in enumerate(_list(_fields(value, path, ("tasks",))["tasks"], f"{path}.tasks")):
         item_path = f"{path}.tasks[{index}]"
         name = _named(item, item_path, TASK_NAME)
-        task = _fields(item, item_path, ("name", "template"), ("depends", "arguments"))
+        task = _fields(item, item_path, ("name", "template"), ("depends", "arguments", "when"))
         if name in raw:
             raise UnsupportedManifestError(f"{item_path}.name", f"second task {name!r}")
         if task["template"] not in templates:
@@ -484,7 +487,14 @@ def _task(
         outputs = templates[tasks[ancestor][0]["template"]].outputs
         scope += [f"tasks.{ancestor}.outputs.parameters.{output.name}" for output in outputs]
     arguments = _arguments(item.get("arguments"), f"{path}.arguments", scope, template)
-    return Task(item["name"], template, depends, arguments)
+    when = item.get("when")
+    if when is not None:
+        _check_references(when, f"{path}.when", scope)
+        if not all(WHEN_CLAUSE.fullmatch(part) for part in when.split(" && ")):
+            raise UnsupportedManifestError(
+                f"{path}.when", f"{when!r} is not '{{{{…}}}} == true' clauses"
+            )
+    return Task(item["name"], template, depends, arguments, when)
 
 
 def _arguments(
@@ -635,19 +645,36 @@ class _Runner:
         for task in list(pending):
             if not all(dep in self.phases for dep in task.depends):
                 continue
-            if any(self.phases[dep] != "Succeeded" for dep in task.depends):
+            # A bare name in depends means Succeeded, Skipped or Daemoned.
+            if any(self.phases[dep] not in ("Succeeded", "Skipped") for dep in task.depends):
                 pending.remove(task)
                 self._omit(task)
+            elif task.when is not None and not self._holds(task.when):
+                pending.remove(task)
+                self._skip(task, self._resolve(task.when))
             elif len(running) < self.plan.parallelism:
                 pending.remove(task)
                 arguments = self._arguments(task)
                 running[pool.submit(self._attempts, task, arguments)] = (task, arguments)
 
     def _arguments(self, task: Task) -> dict[str, str]:
+        return {name: self._resolve(value) for name, value in task.arguments}
+
+    def _resolve(self, text: str) -> str:
         values = self.plan.globals
         for upstream, outputs in self.outputs.items():
             values |= {f"tasks.{upstream}.outputs.parameters.{k}": v for k, v in outputs.items()}
-        return {name: _substitute(value, values) for name, value in task.arguments}
+        return _substitute(text, values)
+
+    def _holds(self, when: str) -> bool:
+        """The subset of govaluate repro emits: every clause is `true == true`."""
+        return all(part == "true == true" for part in self._resolve(when).split(" && "))
+
+    def _skip(self, task: Task, resolved: str) -> None:
+        node = self._node(task.name, "Skipped", task.template.name, "Skipped")
+        node["message"] = f"when '{resolved}' evaluated false"
+        self.task_nodes[task.name] = self.outbound[task.name] = node["id"]
+        self.phases[task.name] = "Skipped"
 
     def _attempts(self, task: Task, arguments: dict[str, str]) -> list[Attempt]:
         attempts = [self._attempt(task, arguments)]

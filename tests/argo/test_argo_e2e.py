@@ -160,3 +160,55 @@ def test_a_shell_step_out_reaches_the_work_tree(cluster_project: Path, cluster: 
     submitted = cli(cluster_project, "argo", "submit", "--watch", env=server_env(cluster))
     assert submitted.code == 0, submitted
     assert (cluster_project / "count.txt").read_text().strip() == "5"
+
+
+GATED = """
+from repro import pipeline, step, when
+
+
+@step
+def over(level: int, limit: int) -> bool:
+    return level > limit
+
+
+@step
+def retrain(level: int) -> int:
+    return level * 10
+
+
+@step
+def publish(model: int) -> str:
+    return f"model {model}"
+
+
+@step
+def always(level: int) -> int:
+    return level + 1
+
+
+@pipeline
+def gated(level: int = 5, limit: int = 3) -> None:
+    drift = over(level, limit=limit)
+    with when(drift):
+        model = retrain(level)
+    publish(model)
+    always(level)
+"""
+
+
+def test_a_false_condition_skips_tasks_on_the_cluster(cluster_project: Path, cluster: Any) -> None:
+    (cluster_project / "gated.py").write_text(GATED)
+    commit_all(cluster_project, "a gated pipeline")
+    env = server_env(cluster)
+    skipped = cli(
+        cluster_project, "argo", "submit", "gated.py:gated", "-p", "limit=9", "--watch", env=env
+    )
+    assert skipped.code == 0, skipped
+    assert "skipped   retrain" in skipped.out and "skipped   publish" in skipped.out
+    assert "executed  always" in skipped.out and "succeeded" in skipped.out
+    assert "skipped:" in (cluster_project / "repro.lock").read_text()
+    ran = cli(
+        cluster_project, "argo", "submit", "gated.py:gated", "-p", "limit=1", "--watch", env=env
+    )
+    assert ran.code == 0, ran
+    assert "executed  retrain" in ran.out and "executed  publish" in ran.out

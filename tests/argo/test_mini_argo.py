@@ -386,7 +386,8 @@ CONTAINER_A = "spec.templates[1].container"
     [
         ("metadata.generateName", "wf-", "metadata.generateName: unsupported field"),
         (f"{CONTAINER_A}.volumeMounts", [], f"{CONTAINER_A}.volumeMounts: unsupported field"),
-        (f"{TASK_B}.when", "true", f"{TASK_B}.when: unsupported field"),
+        (f"{TASK_B}.continueOn", {"failed": True}, f"{TASK_B}.continueOn: unsupported field"),
+        (f"{TASK_B}.when", "1 == 1", f"{TASK_B}.when: '1 == 1' is not"),
         (
             "spec.templates[1].retryStrategy",
             {"limit": 1, "retryPolicy": "Always", "backoff": {}},

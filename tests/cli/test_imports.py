@@ -5,7 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pandas", "docker", "hera", "mlflow", "numpy", "fsspec", "git", "sqlite3")
+HEAVY = (
+    "pandas",
+    "docker",
+    "hera",
+    "mlflow",
+    "numpy",
+    "fsspec",
+    "git",
+    "sqlite3",
+    "matplotlib",
+)
 
 _PROBE = """
 import sys

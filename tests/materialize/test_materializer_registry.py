@@ -91,6 +91,7 @@ def test_builtins_are_in_lookup_order(registry: Registry) -> None:
         "file",
         "path",
         "sklearn.skops",
+        "drift.report",
         "pickle",
     ]
 
@@ -180,7 +181,7 @@ def test_an_unknown_name_is_refused_on_load(registry: Registry, store: ObjectSto
 
 
 def test_the_unknown_name_error_lists_the_known(registry: Registry) -> None:
-    with pytest.raises(UnknownMaterializerError, match=r"known: bytes, file, json"):
+    with pytest.raises(UnknownMaterializerError, match=r"known: bytes, drift.report, file, json"):
         registry.by_name("torch.pt")
 
 

@@ -81,7 +81,7 @@ def test_a_false_condition_skips_them_and_the_run_succeeds(gated: Path) -> None:
         "always": "executed",
     }
     steps = _record(gated, doc["run"])["steps"]
-    assert steps["retrain"]["reason"] == "condition output 'output' of step 'over' is false"
+    assert steps["retrain"]["reason"] == "the condition of step 'over' is false"
     assert "upstream step 'retrain' was skipped" in steps["publish"]["reason"]
 
 

@@ -10,7 +10,8 @@ import pytest
 from pipeline_testing import cli, commit_all, edit, executed, run_json
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
-STEPS = {"ingest_data", "train_model", "evaluate", "check_drift"}
+STEPS = {"ingest_data", "ingest_drops", "train_model", "evaluate", "check_drift"}
+RETRAINING = {"retrain_model", "evaluate_2"}
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_one_csv_row_reruns_everything_downstream_of_the_data(quickstart: Path) 
     lines = csv.read_text().splitlines()
     lines[5] = "5.000," + lines[5].split(",", 1)[1]
     csv.write_text("\n".join(lines) + "\n")
-    assert executed(run_json(quickstart)) == STEPS
+    assert executed(run_json(quickstart)) == STEPS - {"ingest_drops"}
 
 
 def test_n_estimators_from_the_cli_reruns_training_and_evaluation(quickstart: Path) -> None:
@@ -59,3 +60,20 @@ def test_n_estimators_from_the_cli_reruns_training_and_evaluation(quickstart: Pa
     shown = cli(quickstart, "runs", "show", record["id"], "--json").json()
     assert shown["models"][0]["name"] == "my_model"
     assert shown["models"][0]["step"] == "train_model"
+
+
+def test_a_drifted_data_drop_retrains_and_makes_a_new_model_version(quickstart: Path) -> None:
+    first = cli(quickstart, "runs", "list", "--json").json()[-1]["id"]
+    shutil.copy(quickstart / "data" / "incoming" / "drop-002.csv", quickstart / "data" / "drops")
+    doc = run_json(quickstart, "--if-changed")
+    assert executed(doc) == {"ingest_drops", "check_drift", *RETRAINING}
+    shown = cli(quickstart, "runs", "show", doc["run"], "--json").json()
+    assert shown["models"][0]["step"] == "retrain_model"
+    assert shown["steps"]["check_drift"]["tags"] == {"drift": "yes"}
+    before = cli(quickstart, "runs", "show", first, "--json").json()
+    assert before["steps"]["retrain_model"]["status"] == "skipped"
+    assert before["steps"]["check_drift"]["tags"] == {"drift": "no"}
+
+
+def test_an_unchanged_drop_folder_runs_nothing(quickstart: Path) -> None:
+    assert run_json(quickstart, "--if-changed")["status"] == "unchanged"
