@@ -47,6 +47,7 @@ step repro models promote my_model "$(latest_model)" --alias production --commit
 step cp data/incoming/drop-002.csv data/drops/
 step repro run --if-changed
 retrain_run=$(repro runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+step repro drift show "$retrain_run" check_drift
 step repro drift show "$retrain_run" check_drift -o drift.html
 step repro runs compare "$run_id" "$retrain_run"
 step repro metrics show "$retrain_run"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from repro.runner.lockfile import known_valid
 from repro.runner.targets import Target
 
-__all__ = ["UpToDate", "up_to_date"]
+__all__ = ["UpToDate", "locked_entry", "up_to_date"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class UpToDate:
 
 
 def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -> UpToDate | None:
-    entry = _entry(project, target)
+    entry = locked_entry(project, target)
     if entry is None or entry.get("static") is not True:
         return None
     if entry.get("backend", "local") != "local":
@@ -54,7 +54,10 @@ def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -
     return UpToDate(entry["pipeline_name"], entry["run"], list(entry.get("steps") or {}))
 
 
-def _entry(project: Project, target: Target) -> dict[str, Any] | None:
+def locked_entry(project: Project, target: Target) -> dict[str, Any] | None:
+    """The lock's entry for ``target`` as plain YAML (with its pipeline's
+    name under ``pipeline_name``); None when the lock is not one repro
+    wrote or validated, or names no single pipeline for the target."""
     try:
         with open(os.path.join(project.root, "repro.lock"), "rb") as file:
             data = file.read()

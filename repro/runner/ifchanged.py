@@ -1,12 +1,15 @@
 """``repro run --if-changed``: a scheduled job's first question. When every
 input snapshot the lock pins for a pipeline is still what the data is now,
-nothing is run (exit 0, quickly: local data is judged through the stat
-cache, as ``repro status`` judges it); a pipeline never run, or any input
-that moved, runs as usual."""
+nothing is run (exit 0, quickly: the lock is read as plain YAML, local data
+is judged through the stat cache and nothing of the pipeline is imported);
+a pipeline never run, or any input that moved, runs as usual."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from repro.errors import ReproError
 from repro.project import Project
@@ -24,25 +27,41 @@ class Unchanged:
 
 def inputs_unchanged(project: Project, target: Target) -> Unchanged | None:
     """The locked run of ``target`` when none of its inputs changed since."""
-    from repro.pipelines.data import Dataset
-    from repro.runner.datasets import snapshot_dataset
-    from repro.runner.lockfile import load_lock
+    from repro.runner.fastpath import locked_entry
 
-    lock = load_lock(project)
-    entries = lock.pipelines.items() if lock else []
-    found = next(((name, e) for name, e in entries if e.target == target.text), None)
-    if found is None or not found[1].inputs:
+    entry = locked_entry(project, target)
+    inputs = entry.get("inputs") if entry else None
+    if entry is None or not isinstance(inputs, dict) or not inputs:
         return None
-    name, entry = found
     stat_cache = project.stat_cache()
-    algorithm = project.config.core.hash
-    for uri, pinned in entry.inputs.items():
+    for uri, pinned in inputs.items():
+        if not isinstance(pinned, dict):
+            return None
         try:
-            now = snapshot_dataset(
-                project.root, Dataset(uri, pinned.mode), algorithm, None, stat_cache
-            )
+            now = _current_oid(project, uri, pinned, stat_cache)
         except ReproError:
             return None  # gone, or unreachable: the run says what is wrong
-        if now.snapshot.oid != pinned.oid:
+        if now is None or now != pinned.get("oid"):
             return None
-    return Unchanged(name, entry.run, len(entry.inputs))
+    return Unchanged(str(entry["pipeline_name"]), str(entry["run"]), len(inputs))
+
+
+def _current_oid(
+    project: Project, uri: str, pinned: Mapping[str, Any], stat_cache: Any
+) -> str | None:
+    from repro.snapshot import snapshot
+
+    algorithm = project.config.core.hash
+    local = uri.removeprefix("file://")
+    if "://" not in local:
+        path = os.path.join(project.root, local)
+        if not os.path.exists(path):
+            return None
+        return snapshot(path, algorithm=algorithm, stat_cache=stat_cache).oid
+    if pinned.get("mode") == "reference":
+        from repro.pipelines.data import Dataset
+        from repro.runner.datasets import snapshot_dataset
+
+        dataset = Dataset(uri, "reference")
+        return snapshot_dataset(project.root, dataset, algorithm, None, None).snapshot.oid
+    return snapshot(uri, algorithm=algorithm).oid
