@@ -1,4 +1,4 @@
-"""Use cases over recorded runs: list, show, logs, diff, replay,
+"""Use cases over recorded runs: show, logs, diff, replay,
 schemas and checkout of a run. Each returns data; nothing prints."""
 
 from __future__ import annotations
@@ -15,32 +15,10 @@ __all__ = [
     "checkout_run",
     "diff_runs",
     "json_schema",
-    "list_runs",
     "replay_and_verify",
     "show_run",
     "step_log",
 ]
-
-
-def list_runs(pipeline: str | None) -> list[dict[str, Any]]:
-    from repro.lineage.runs import RunIndex
-
-    rows = []
-    for record in RunIndex(find_project().repro_dir).records():
-        if pipeline is not None and record.pipeline != pipeline:
-            continue
-        rows.append(
-            {
-                "id": record.id,
-                "pipeline": record.pipeline,
-                "status": record.status,
-                "commit": record.git.commit,
-                "dirty": record.git.dirty,
-                "created": record.created,
-                "replay_of": record.replay_of,
-            }
-        )
-    return rows
 
 
 def _load(run: str) -> Any:
