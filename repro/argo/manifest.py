@@ -97,7 +97,9 @@ def cron_workflow_manifest(
             schedules=crons,
             timezone=timezone,
             concurrency_policy=settings.concurrency_policy,
-            workflow_metadata=ObjectMeta(labels=labels),
+            # Each Workflow it starts names the plan it runs: how `repro argo
+            # collect` records it with that plan, whatever was rendered since.
+            workflow_metadata=ObjectMeta(labels={**labels, f"{LABEL}/plan": plan.plan_oid}),
             workflow_spec=_workflow_spec(plan, settings),
         ),
     )

@@ -27,7 +27,12 @@ CronOption = Annotated[
 
 
 def plan_target(
-    target: str | None, params: Mapping[str, Any], *, cron: bool = False, use_cache: bool = True
+    target: str | None,
+    params: Mapping[str, Any],
+    *,
+    cron: bool = False,
+    use_cache: bool = True,
+    fresh_id: bool = False,
 ) -> Any:
     from repro.project import find_project
     from repro.runner.argo_plan import plan_argo_run
@@ -40,7 +45,7 @@ def plan_target(
         names = ", ".join(t.text for t in targets)
         raise UsageError(f"name the pipeline to render ({names})")
     options = RunOptions(params=params, backend="argo", use_cache=use_cache)
-    return project, plan_argo_run(project, targets[0], options, cron=cron)
+    return project, plan_argo_run(project, targets[0], options, cron=cron, fresh_id=fresh_id)
 
 
 @argo_app.command()
@@ -86,7 +91,7 @@ def submit(
     from repro.cli.usecases import parse_params
     from repro.runner.argo_follow import submit_run
 
-    project, run = plan_target(target, parse_params(param), cron=cron)
+    project, run = plan_target(target, parse_params(param), cron=cron, fresh_id=not cron)
     created = submit_run(project, run)
     name = created.get("metadata", {}).get("name", run.manifest["metadata"]["name"])
     if as_json and not watch:
@@ -224,6 +229,8 @@ def lint(
                 found = lint_yaml(file.read())
         except OSError as exc:
             raise UsageError(f"{path}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{path}: not UTF-8 text ({exc.reason})") from exc
         for problem in found:
             output.say(f"{path}: {problem}")
         problems += len(found)

@@ -104,7 +104,7 @@ def run_pipelines(
     reports = []
     with project_run_lock(project.repro_dir, on_wait):
         for each in targets:
-            unchanged = _unchanged(project, each) if if_changed else None
+            unchanged = _unchanged(project, each, params) if if_changed else None
             if unchanged is not None:
                 reports.append(unchanged)
                 continue
@@ -149,10 +149,10 @@ def check_backend(name: str) -> None:
         raise UnknownBackendError(name)
 
 
-def _unchanged(project: Project, target: Any) -> RunReport | None:
+def _unchanged(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport | None:
     from repro.runner.ifchanged import inputs_unchanged
 
-    found = inputs_unchanged(project, target)
+    found = inputs_unchanged(project, target, params)
     if found is None:
         return None
     return RunReport(found.pipeline, target.text, found.run, "unchanged")
@@ -183,7 +183,7 @@ def _run(
     from repro.runner.run import RunOptions, run_target
 
     if backend == "argo":
-        return _run_on_argo(project, target, params, use_cache, on_event, on_warning)
+        return _run_on_argo(project, target, params, use_cache, on_event, on_warning, tags)
     options = RunOptions(
         params=params,
         jobs=jobs or default_jobs(project),
@@ -204,15 +204,16 @@ def _run_on_argo(
     use_cache: bool,
     on_event: Callable[[Any], None],
     on_warning: Callable[[str], None],
+    tags: Mapping[str, str] | None = None,
 ) -> RunReport:
     """Plan, submit, follow and record: `repro run` on a cluster."""
     from repro.runner.argo_follow import follow_run, submit_run
     from repro.runner.argo_plan import NothingToScheduleError, plan_argo_run
     from repro.runner.run import RunOptions
 
-    options = RunOptions(params=params, use_cache=use_cache, backend="argo")
+    options = RunOptions(params=params, use_cache=use_cache, backend="argo", tags=dict(tags or {}))
     try:
-        planned = plan_argo_run(project, target, options, on_event)
+        planned = plan_argo_run(project, target, options, on_event, fresh_id=True)
     except NothingToScheduleError as nothing:
         steps = [{"name": e.step, "status": e.status, "reasons": e.reasons} for e in nothing.events]
         return RunReport(nothing.pipeline, target.text, nothing.locked or "", "up-to-date", steps)

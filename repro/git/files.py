@@ -1,5 +1,6 @@
-"""The files of a work tree as Git sees them: tracked ones and new ones not
-ignored, so that what ships to a cluster is what a commit would hold."""
+"""The files of a work tree that Git tracks, as they are in the work tree:
+what ships to a cluster is what the commit holds (and its uncommitted
+edits), never a stray file beside it."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ __all__ = ["work_tree_files"]
 
 
 def work_tree_files(root: str) -> list[str]:
-    """Paths under ``root`` (relative to it, sorted) that Git tracks or
-    would add, deleted ones left out."""
+    """Paths under ``root`` (relative to it, sorted) that Git tracks,
+    deleted ones left out."""
     workdir = open_workdir(root)
     prefix = os.path.relpath(os.path.realpath(root), os.path.realpath(workdir.root))
     scope = [] if prefix == "." else ["--", prefix]
-    out = workdir.check("ls-files", "-z", "--cached", "--others", "--exclude-standard", *scope)
+    out = workdir.check("ls-files", "-z", "--cached", *scope)
     found = []
     for raw in out.split(b"\0"):
         if not raw:

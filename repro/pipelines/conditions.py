@@ -45,4 +45,7 @@ def condition_value(value: object) -> bool | None:
         return bool(value)
     if isinstance(value, numbers.Number) or "__bool__" not in vars(type(value)):
         return None
-    return bool(value)
+    try:
+        return bool(value)
+    except (ValueError, TypeError):  # an array of several: no single truth
+        return None

@@ -15,7 +15,12 @@ from typing import Any
 from repro.atomic import write_atomic
 from repro.errors import ReproError
 from repro.project import Project
-from repro.runner.argo_pending import PendingArgoRun, PendingStep, cron_template_path
+from repro.runner.argo_pending import (
+    PendingArgoRun,
+    PendingStep,
+    cron_folder,
+    cron_template_path,
+)
 from repro.runner.argo_results import FINISHED_PHASES, ArgoRunOutcome, record_workflow
 
 __all__ = ["CRON_LABEL", "NoScheduleRenderedError", "collect_cron_runs", "cron_names"]
@@ -33,23 +38,23 @@ class NoScheduleRenderedError(ReproError, LookupError):
         )
 
 
+PLAN_LABEL = "repro.dev/plan"
+
+
 def collect_cron_runs(
     project: Project, cron: str, *, server: Any | None = None
 ) -> list[ArgoRunOutcome]:
     """Record each finished Workflow of the CronWorkflow ``cron`` not yet
-    recorded, oldest first."""
-    from repro.argo.server import list_workflows
-    from repro.runner.argo_follow import argo_server
-
-    template = _template(project, cron)
-    server = server or argo_server(project, template.namespace)
+    recorded, oldest first, each from the plan it ran. A Workflow of a plan
+    rendered elsewhere is left for that machine."""
+    if not os.path.isdir(cron_folder(project.repro_dir, cron)):
+        raise NoScheduleRenderedError(cron)
     recorded = _recorded(project, cron)
     outcomes = []
-    workflows = list_workflows(server, f"{CRON_LABEL}={cron}")
-    for workflow in sorted(workflows, key=_created):
+    for workflow in _finished(project, cron, server, recorded):
         uid = str(workflow["metadata"].get("uid") or workflow["metadata"]["name"])
-        phase = (workflow.get("status") or {}).get("phase")
-        if uid in recorded or phase not in FINISHED_PHASES:
+        template = _template(project, cron, workflow)
+        if template is None:
             continue
         pending = _for_workflow(template, workflow, _run_id(workflow, uid, project))
         outcomes.append(record_workflow(project, pending, workflow))
@@ -58,16 +63,46 @@ def collect_cron_runs(
     return outcomes
 
 
-def _template(project: Project, cron: str) -> PendingArgoRun:
+def _finished(
+    project: Project, cron: str, server: Any, recorded: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The CronWorkflow's finished Workflows not recorded yet, oldest first."""
+    from repro.argo.server import list_workflows
+    from repro.runner.argo_follow import argo_server
+
+    namespace = _any_template(project, cron).namespace
+    server = server or argo_server(project, namespace)
+    found = []
+    for workflow in sorted(list_workflows(server, f"{CRON_LABEL}={cron}"), key=_created):
+        uid = str(workflow["metadata"].get("uid") or workflow["metadata"]["name"])
+        phase = (workflow.get("status") or {}).get("phase")
+        if uid not in recorded and phase in FINISHED_PHASES:
+            found.append(workflow)
+    return found
+
+
+def _any_template(project: Project, cron: str) -> PendingArgoRun:
+    folder = os.path.join(cron_folder(project.repro_dir, cron), "plans")
+    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    if not names:
+        raise NoScheduleRenderedError(cron)
+    with open(os.path.join(folder, names[0]), "rb") as file:
+        return PendingArgoRun.from_json(file.read())
+
+
+def _template(project: Project, cron: str, workflow: Mapping[str, Any]) -> PendingArgoRun | None:
+    plan = (workflow["metadata"].get("labels") or {}).get(PLAN_LABEL)
+    if not isinstance(plan, str) or not plan.isalnum():
+        return None
     try:
-        with open(cron_template_path(project.repro_dir, cron), "rb") as file:
+        with open(cron_template_path(project.repro_dir, cron, plan), "rb") as file:
             return PendingArgoRun.from_json(file.read())
     except FileNotFoundError:
-        raise NoScheduleRenderedError(cron) from None
+        return None
 
 
 def _recorded_path(project: Project, cron: str) -> str:
-    return cron_template_path(project.repro_dir, cron).removesuffix(".json") + ".runs.json"
+    return os.path.join(cron_folder(project.repro_dir, cron), "recorded.json")
 
 
 def _recorded(project: Project, cron: str) -> dict[str, str]:
@@ -154,13 +189,8 @@ def _data_snapshots(
 
 
 def cron_names(project: Project) -> list[str]:
-    folder = os.path.dirname(cron_template_path(project.repro_dir, "x"))
+    folder = os.path.dirname(cron_folder(project.repro_dir, "x"))
     try:
-        names = os.listdir(folder)
+        return sorted(os.listdir(folder))
     except FileNotFoundError:
         return []
-    return sorted(
-        name.removesuffix(".json")
-        for name in names
-        if name.endswith(".json") and not name.endswith(".runs.json")
-    )

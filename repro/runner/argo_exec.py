@@ -243,7 +243,7 @@ def _check_out(store: Any, code: str, spec: RunSpec, work: str, scratch: str) ->
             continue  # staged from the store below, as for a container
         path = entry["path"] if os.path.isabs(entry["path"]) else os.path.join(work, entry["path"])
         entries = list(read_tree(store, entry["oid"]).entries)
-        if len(entries) == 1 and not uri.endswith("/"):  # a file's snapshot
+        if entry.get("kind") == "file":
             write_atomic(path, store.read(entries[0].oid))
         else:
             write_tree_files(store, entry["oid"], path)

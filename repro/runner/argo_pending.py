@@ -1,8 +1,9 @@
 """A run handed to a cluster and not yet recorded: what ``repro argo
 watch`` needs to turn the finished Workflow into a run record, kept in
 ``.repro/argo/runs/<run>.json`` (local, like a run's spec). A schedule's
-is kept as ``.repro/argo/cron/<CronWorkflow>.json``: each Workflow it
-starts is recorded from it by ``repro argo collect``."""
+is kept as ``.repro/argo/cron/<CronWorkflow>/plans/<plan>.json``: each
+Workflow it starts is recorded from the plan it names by ``repro argo
+collect``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ __all__ = [
     "PendingArgoRun",
     "PendingStep",
     "UnknownArgoRunError",
+    "cron_folder",
     "cron_template_path",
     "forget_pending",
     "load_pending",
@@ -87,7 +89,16 @@ def _folder(repro_dir: str) -> str:
     return os.path.join(repro_dir, "argo", "runs")
 
 
+def _ignored(repro_dir: str) -> None:
+    """`.repro/argo/` is this machine's, like `.repro/runs/`: it ignores
+    itself, so that a later run is not recorded as dirty because of it."""
+    ignore = os.path.join(repro_dir, "argo", ".gitignore")
+    if not os.path.exists(ignore):
+        write_atomic(ignore, b"*\n")
+
+
 def save_pending(repro_dir: str, pending: PendingArgoRun) -> None:
+    _ignored(repro_dir)
     write_atomic(os.path.join(_folder(repro_dir), pending.run_id + SUFFIX), pending.to_json())
 
 
@@ -111,12 +122,19 @@ def load_pending(repro_dir: str, run: str) -> PendingArgoRun:
         return PendingArgoRun.from_json(file.read())
 
 
-def cron_template_path(repro_dir: str, cron: str) -> str:
-    return os.path.join(repro_dir, "argo", "cron", cron + SUFFIX)
+def cron_folder(repro_dir: str, cron: str) -> str:
+    return os.path.join(repro_dir, "argo", "cron", cron)
 
 
-def save_cron_template(repro_dir: str, cron: str, pending: PendingArgoRun) -> None:
-    write_atomic(cron_template_path(repro_dir, cron), pending.to_json())
+def cron_template_path(repro_dir: str, cron: str, plan: str) -> str:
+    """A CronWorkflow's template for the plan its Workflows carry (one per
+    plan rendered: a render does not change what an older schedule ran)."""
+    return os.path.join(cron_folder(repro_dir, cron), "plans", plan + SUFFIX)
+
+
+def save_cron_template(repro_dir: str, cron: str, plan: str, pending: PendingArgoRun) -> None:
+    _ignored(repro_dir)
+    write_atomic(cron_template_path(repro_dir, cron, plan), pending.to_json())
 
 
 def forget_pending(repro_dir: str, run_id: str) -> None:

@@ -4,7 +4,7 @@ Planning is a local run up to the point where steps would start: data is
 snapshotted, every step whose upstream steps are all cached is looked up in
 the cache, and what is left becomes the Workflow's tasks (a cached step is
 not scheduled at all). What the pods need travels through the remote store
-before the manifest names it: the project's files as Git sees them (a
+before the manifest names it: the files Git tracks, as they are in the work tree (a
 tree), the data snapshots, the cached outputs the tasks read, and the plan
 (the run spec and the code tree's id). The run's id is derived from the
 plan and the lock, so the same lock renders the same bytes.
@@ -121,9 +121,12 @@ def plan_argo_run(
     work_root: str | None = None,
     git: GitRecord | None = None,
     cron: bool = False,
+    fresh_id: bool = False,
 ) -> ArgoRun:
     """Plan ``target`` for the cluster, push what its pods read, and build
-    its Workflow (or, with ``cron``, its CronWorkflow)."""
+    its Workflow (or, with ``cron``, its CronWorkflow). A rendered plan's run
+    id comes from the plan and the lock (the same bytes for the same lock);
+    ``fresh_id`` gives a submitted one a new id of its own, as any run."""
     from repro.runner.images import pin_step_images
     from repro.runner.run import git_record
 
@@ -147,7 +150,7 @@ def plan_argo_run(
         _refuse_unstorable(graph, root)
     session = _ArgoSession(project, root, target, pipeline, graph, params, options, on_event)
     record_git = git if git is not None else git_record(project, root)
-    return session.plan(record_git, settings, remote, cron=cron)
+    return session.plan(record_git, settings, remote, cron=cron, fresh_id=fresh_id)
 
 
 def _refuse_unstorable(graph: Any, root: str) -> None:
@@ -196,6 +199,7 @@ class _ArgoSession(_Session):
 
     # Per scheduled step, the (task, parameter) its `when` reads: set by _build.
     _when: dict[str, tuple[tuple[str, str], ...]]
+    fresh_id = False
 
     def _keep(
         self, name: str, record: StepRecord, outputs: dict[str, Any], event: StepEvent
@@ -207,7 +211,13 @@ class _ArgoSession(_Session):
         self.on_event(event)
 
     def plan(
-        self, git: GitRecord, settings: ArgoSettings, remote: Any, *, cron: bool = False
+        self,
+        git: GitRecord,
+        settings: ArgoSettings,
+        remote: Any,
+        *,
+        cron: bool = False,
+        fresh_id: bool = False,
     ) -> ArgoRun:
         created = now_iso()
         previous = os.getcwd()
@@ -216,6 +226,7 @@ class _ArgoSession(_Session):
             os.chdir(self.root)
             spec = self._plain_spec(prepared)
             scheduled = self._decide(prepared, use_cache=not cron)
+            self.fresh_id = fresh_id
             return self._build(git, settings, remote, spec, prepared, scheduled, created, cron)
         finally:
             os.chdir(previous)
@@ -302,7 +313,8 @@ class _ArgoSession(_Session):
             plan_doc["fresh"] = list(fresh)
         plan_oid = self.store.write(json.dumps(plan_doc, sort_keys=True).encode())
         lock_hash = self._lock_hash()
-        self.run_id = self._derived_id(plan_oid, lock_hash, git.commit)
+        if not self.fresh_id:  # else the id made when the session began
+            self.run_id = self._derived_id(plan_oid, lock_hash, git.commit)
         names = task_names(scheduled)
         self._when = self._when_clauses(scheduled, names)
         tasks = tuple(self._task(name, names, fresh) for name in scheduled)
@@ -311,7 +323,7 @@ class _ArgoSession(_Session):
             run_id=self.run_id,
             pipeline=self.pipeline.name,
             plan_oid=plan_oid,
-            remote=ArgoRemote(remote.url, dict(remote.options), self.algorithm),
+            remote=ArgoRemote(redact_url(remote.url), _shareable(remote.options), self.algorithm),
             tasks=tasks,
             commit=git.commit,
             snapshots={uri: p.snapshot.oid for uri, p in sorted(prepared.items())},
@@ -331,7 +343,8 @@ class _ArgoSession(_Session):
             # Each Workflow the schedule starts is recorded from this
             # (`repro argo collect`); none is locked: they ran an older commit.
             pending = replace(pending, update_lock=False, data_task=DATA_TASK if fresh else None)
-            save_cron_template(self.project.repro_dir, manifest["metadata"]["name"], pending)
+            cron_name = manifest["metadata"]["name"]
+            save_cron_template(self.project.repro_dir, cron_name, plan.plan_oid, pending)
         else:
             save_pending(self.project.repro_dir, pending)
         return ArgoRun(self.run_id, plan, manifest, dump_yaml(manifest), pending, self.events)
@@ -541,6 +554,22 @@ class NoScheduleError(UsageError):
         )
 
 
+def _shareable(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The remote's storage options without its credentials (a local
+    config may hold them): a manifest is committed and stored on the
+    cluster, and the pods take credentials from the Secret."""
+    from repro.config import credential_options
+
+    shared = json.loads(json.dumps(dict(options)))
+    for dotted in credential_options(shared):
+        *parents, key = dotted.split(".")
+        table = shared
+        for parent in parents:
+            table = table[parent]
+        table.pop(key, None)
+    return dict(shared)
+
+
 def _commit_time_ms(root: str, commit: str) -> int:
     from repro.git.command import open_workdir
 
@@ -561,8 +590,8 @@ def _topological(nodes: Mapping[str, Node]) -> list[str]:
 
 
 def _code_tree(root: str, store: Any, algorithm: str) -> str:
-    """The project's files as Git sees them (tracked, or new and not
-    ignored), as a tree in the store: what a pod checks out to run in."""
+    """The files Git tracks, as they are in the work tree, as a tree in the
+    store: what a pod checks out to run in (a file never added stays here)."""
     from repro.git import work_tree_files
     from repro.snapshot import snapshot
 

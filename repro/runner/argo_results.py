@@ -14,6 +14,7 @@ from typing import Any
 
 from repro.errors import ReproError
 from repro.lineage.records import ArtifactRecord, RunRecord, StepRecord
+from repro.lineage.redact import redact_params
 from repro.project import Project
 from repro.runner.argo_pending import PendingArgoRun, PendingStep, forget_pending
 
@@ -170,7 +171,9 @@ def _step_record(
         "upstream": step.upstream,
         "command": step.command,
         "image": material.image,
-        "tags": {**step.tags, **((result.result or {}).get("tags") or {})} if result else step.tags,
+        "tags": redact_params({**step.tags, **((result.result or {}).get("tags") or {})})
+        if result
+        else step.tags,
     }
     if inputs is None or result is None:
         why = "an upstream step did not finish" if inputs is None else _not_run(workflow_message)
@@ -185,7 +188,7 @@ def _step_record(
         fingerprints=key.fingerprints,
         code_files=key.code_files,
         outputs={k: ArtifactRecord(**a) for k, a in (done.get("outputs") or {}).items()},
-        logged_params=done.get("params") or {},
+        logged_params=redact_params(done.get("params") or {}),
         artifacts={k: ArtifactRecord(**a) for k, a in (done.get("artifacts") or {}).items()},
         metrics=done.get("metrics") or {},
         started=done.get("started"),
@@ -276,7 +279,6 @@ def _save(
         original = RunIndex(project.repro_dir).load(record.replay_of)
         record = record.model_copy(update={"verification": verify(original, record)})
     record_oid = store.write(RunIndex(project.repro_dir).save(record))
-    mirrored = mirror_run(project, record)
     cache = StepCache(project.repro_dir)
     for name in pending.steps:
         step = record.steps[name]
@@ -309,4 +311,5 @@ def _save(
             unmet,
         )
     forget_pending(project.repro_dir, record.id)
-    return record, mirrored.warning
+    # Last: a slow or unreachable server must not keep a run unrecorded.
+    return record, mirror_run(project, record).warning

@@ -217,7 +217,8 @@ def stage_spec_data(spec: RunSpec, store: ObjectStore, scratch: str) -> RunSpec:
             else:
                 write_tree_files(store, entry["oid"], path)
                 entries = list(read_tree(store, entry["oid"]).entries)
-            if len(entries) == 1 and not uri.endswith("/"):
+            single = len(entries) == 1 and not uri.endswith("/")
+            if entry.get("kind", "file" if single else "folder") == "file":
                 path = os.path.join(path, entries[0].path)
             entry = {**entry, "path": path}
         datasets[uri] = entry

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from repro.runner.lockfile import known_valid
 from repro.runner.targets import Target
 
-__all__ = ["UpToDate", "locked_entry", "up_to_date"]
+__all__ = ["UpToDate", "locked_entry", "params_hold", "up_to_date"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -
     algorithm = project.config.core.hash
     # Cheapest first; the first that fails ends the look.
     holds = (
-        _params_hold(entry, overrides)
+        params_hold(entry, overrides)
         and _files_hold(project.root, entry.get("code_files"), algorithm)
         and _environment_holds(project.root, entry.get("environment"), algorithm)
         and _tree_holds(project, entry, algorithm)
@@ -131,7 +131,8 @@ def _outs_hold(project: Project, outputs: object, algorithm: str, stat_cache: St
     return True
 
 
-def _params_hold(entry: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool:
+def params_hold(entry: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool:
+    """The run given ``overrides`` has the params the entry's run had."""
     params, defaults = entry.get("params"), entry.get("defaults")
     if not isinstance(params, dict) or not isinstance(defaults, dict):
         return False

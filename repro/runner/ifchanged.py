@@ -25,14 +25,19 @@ class Unchanged:
     inputs: int
 
 
-def inputs_unchanged(project: Project, target: Target) -> Unchanged | None:
-    """The locked run of ``target`` when none of its inputs changed since."""
-    from repro.runner.fastpath import locked_entry
+def inputs_unchanged(
+    project: Project, target: Target, params: Mapping[str, Any] | None = None
+) -> Unchanged | None:
+    """The locked run of ``target`` when none of its inputs changed since
+    and ``params`` are the ones it ran with."""
+    from repro.runner.fastpath import locked_entry, params_hold
 
-    entry = locked_entry(project, target)
+    entry = locked_entry(project, target) or _validated_entry(project, target)
     inputs = entry.get("inputs") if entry else None
     if entry is None or not isinstance(inputs, dict) or not inputs:
         return None
+    if not params_hold(entry, params or {}):
+        return None  # another dataset or value: a run of its own
     stat_cache = project.stat_cache()
     for uri, pinned in inputs.items():
         if not isinstance(pinned, dict):
@@ -44,6 +49,22 @@ def inputs_unchanged(project: Project, target: Target) -> Unchanged | None:
         if now is None or now != pinned.get("oid"):
             return None
     return Unchanged(str(entry["pipeline_name"]), str(entry["run"]), len(inputs))
+
+
+def _validated_entry(project: Project, target: Target) -> dict[str, Any] | None:
+    """The entry from the lock read and validated in full (a fresh clone's
+    lock carries no mark of having been validated here yet)."""
+    from repro.runner.lockfile import load_lock
+
+    lock = load_lock(project)
+    if lock is None:
+        return None
+    found = [
+        {**entry.model_dump(mode="json"), "pipeline_name": name}
+        for name, entry in lock.pipelines.items()
+        if entry.target == target.text
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _current_oid(

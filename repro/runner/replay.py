@@ -119,6 +119,7 @@ def replay_on_argo(
                 on_event,
                 work_root=work_root,
                 git=original.git,
+                fresh_id=True,  # every replay is a run of its own
             )
         finally:
             forget_project_modules(work_root, unlist=True)

@@ -245,6 +245,8 @@ class _Session:
         datasets = {
             uri: {"oid": p.snapshot.oid, "path": p.path}
             | ({"mode": "reference"} if p.snapshot.mode == "reference" else {})
+            # A file's tree and a one-file folder's are the same tree: say which.
+            | ({"kind": "file"} if p.snapshot.kind == "file" else {})
             for uri, p in prepared.items()
         }
         return RunSpec(
@@ -577,13 +579,16 @@ class _Session:
             steps={n: self.records[n] for n in self.graph.nodes if n in self.records},
             models=self._models(status),
             replay_of=self.options.replay_of,
-            tags=dict(self.options.tags),
+            tags=redact_params(dict(self.options.tags)),
         )
 
     def _models(self, status: RunStatus) -> list[ModelVersion]:
         if status != "succeeded":
             return []
-        return model_versions(self.pipeline.model, self.outputs)
+        # In definition order, not completion order: the same run picks the
+        # same output whatever ran first.
+        ordered = {n: self.outputs[n] for n in self.graph.nodes if n in self.outputs}
+        return model_versions(self.pipeline.model, ordered)
 
     def _finish(self, record: RunRecord) -> None:
         # The spec holds parameter values as given (secrets too): it is kept
@@ -594,10 +599,10 @@ class _Session:
             os.unlink(spec)
         data = self.index.save(record)
         record_oid = self.store.write(data)
+        if record.status == "succeeded" and self.options.update_lock:
+            self._write_lock(record, record_oid)
+        # Last: a slow or unreachable server must not keep a run unlocked.
         self._mirror(record)
-        if record.status != "succeeded" or not self.options.update_lock:
-            return
-        self._write_lock(record, record_oid)
 
     def _mirror(self, record: RunRecord) -> None:
         """To MLflow, where configured: a server that is down costs the run
@@ -650,7 +655,11 @@ def write_lock_entry(
 def _logged(result: StepResult) -> dict[str, Any]:
     """What a step reported besides metrics, as its record and its cache
     entry keep it (absent when empty)."""
-    found = {"params": result.params, "tags": result.tags, "artifacts": result.artifacts}
+    found = {
+        "params": redact_params(result.params),
+        "tags": redact_params(result.tags),
+        "artifacts": result.artifacts,
+    }
     return {key: value for key, value in found.items() if value}
 
 

@@ -3,6 +3,18 @@
 CronWorkflow (``repro argo render --cron``) or a CI system's scheduled job
 (``repro schedule render github|gitlab``). Pure text building here."""
 
-from repro.schedules.ci import CI_SYSTEMS, Schedule, UnknownCiSystemError, render_ci_schedules
+from repro.schedules.ci import (
+    CI_SYSTEMS,
+    Schedule,
+    UnknownCiSystemError,
+    UnsupportedCiScheduleError,
+    render_ci_schedules,
+)
 
-__all__ = ["CI_SYSTEMS", "Schedule", "UnknownCiSystemError", "render_ci_schedules"]
+__all__ = [
+    "CI_SYSTEMS",
+    "Schedule",
+    "UnknownCiSystemError",
+    "UnsupportedCiScheduleError",
+    "render_ci_schedules",
+]

@@ -10,14 +10,30 @@ does."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from repro.errors import UsageError
 
-__all__ = ["CI_SYSTEMS", "Schedule", "UnknownCiSystemError", "render_ci_schedules"]
+__all__ = [
+    "CI_SYSTEMS",
+    "Schedule",
+    "UnknownCiSystemError",
+    "UnsupportedCiScheduleError",
+    "render_ci_schedules",
+]
 
 CI_SYSTEMS = ("github", "gitlab")
+
+
+class UnsupportedCiScheduleError(UsageError, ValueError):
+    def __init__(self, system: str, pipeline: str, cron: str) -> None:
+        self.system, self.pipeline, self.cron = system, pipeline, cron
+        super().__init__(
+            f"pipeline {pipeline!r}: {system} schedules take 5-field cron expressions, not "
+            f"{cron!r}; write it as one (`0 */2 * * *` for every two hours)"
+        )
 
 
 class UnknownCiSystemError(UsageError, LookupError):
@@ -35,6 +51,13 @@ class Schedule:
 
 
 def render_ci_schedules(system: str, schedules: Sequence[Schedule]) -> str:
+    if system not in CI_SYSTEMS:
+        raise UnknownCiSystemError(system)
+    for schedule in schedules:
+        for cron in schedule.crons:
+            # Neither GitHub nor GitLab knows descriptors (@every, @daily) or `?`.
+            if cron.startswith("@") or "?" in cron:
+                raise UnsupportedCiScheduleError(system, schedule.pipeline, cron)
     if system == "github":
         return _github(schedules)
     if system == "gitlab":
@@ -56,7 +79,7 @@ def _single_quoted(text: str) -> str:
 
 def _retrain_script(target: str, indent: str, *, quote: bool = False) -> list[str]:
     lines = [
-        f"repro run {target} --if-changed",
+        f"repro run {shlex.quote(target)} --if-changed",
         "repro push",
         'git config user.name "repro bot"',
         'git config user.email "repro-bot@users.noreply.example"',
@@ -89,7 +112,7 @@ def _github(schedules: Sequence[Schedule]) -> str:
         fired = " || ".join(f"github.event.schedule == '{cron}'" for cron in schedule.crons)
         out += [
             f"  {_job_name(schedule.pipeline)}:",
-            f"    name: retrain {schedule.pipeline} on new data",
+            f"    name: {_quoted(f'retrain {schedule.pipeline} on new data')}",
             f"    if: {fired} || github.event_name == 'workflow_dispatch'",
             "    runs-on: ubuntu-latest",
             "    permissions:",
@@ -114,6 +137,10 @@ def _github(schedules: Sequence[Schedule]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _gitlab_rule(pipeline: str) -> str:
+    return f'$CI_PIPELINE_SOURCE == "schedule" && $REPRO_SCHEDULE == {_quoted(pipeline)}'
+
+
 def _gitlab(schedules: Sequence[Schedule]) -> str:
     out = [
         "# Scheduled retraining, compiled by `repro schedule render gitlab` from the",
@@ -125,15 +152,15 @@ def _gitlab(schedules: Sequence[Schedule]) -> str:
     for schedule in sorted(schedules, key=lambda s: s.pipeline):
         zone = schedule.timezone or "UTC"
         for cron in schedule.crons:
-            out.append(f"#   {schedule.pipeline}: cron {_quoted(cron)} ({zone})")
+            name = schedule.pipeline.replace("\n", " ")
+            out.append(f"#   {name}: cron {_quoted(cron)} ({zone})")
     out.append("")
     for schedule in sorted(schedules, key=lambda s: s.pipeline):
         out += [
             f"{_job_name(schedule.pipeline)}:",
             "  image: python:3.11",
             "  rules:",
-            '    - if: $CI_PIPELINE_SOURCE == "schedule" && '
-            f"$REPRO_SCHEDULE == {_quoted(schedule.pipeline)}",
+            "    - if: " + _single_quoted(_gitlab_rule(schedule.pipeline)),
             "  resource_group: repro-main",
             "  script:",
             "    - pip install -r requirements.txt",

@@ -8,6 +8,7 @@ from typing import Any
 
 from argo_project_testing import server_env
 from pipeline_testing import cli, commit_all, edit
+from s3_testing import S3Server
 
 DIGEST = "registry.example/flow@sha256:" + "ab" * 32
 
@@ -56,11 +57,46 @@ def test_a_pipeline_without_schedule_has_no_cron_workflow(argo_project: Path) ->
 def test_a_rejected_submission_shows_the_server_message(
     argo_project: Path, argo_server: Any
 ) -> None:
-    first = cli(argo_project, "argo", "submit", env=server_env(argo_server))
-    assert first.code == 0, first
-    # The same plan is the same Workflow name: the server refuses it.
+    edit(argo_project / "pyproject.toml", 'namespace = "argo"', 'namespace = "ml"')
+    commit_all(argo_project, "another namespace")
     line = _one_line(cli(argo_project, "argo", "submit", env=server_env(argo_server)))
-    assert "already exists" in line
+    assert 'cannot access resources in the namespace "ml"' in line
+    assert not argo_server.workflows
+
+
+def test_each_submission_is_a_run_of_its_own(argo_project: Path, argo_server: Any) -> None:
+    first = cli(argo_project, "argo", "submit", "--json", env=server_env(argo_server))
+    second = cli(argo_project, "argo", "submit", "--json", env=server_env(argo_server))
+    assert first.code == 0 and second.code == 0, (first, second)
+    assert first.json()["run"] != second.json()["run"]
+    assert first.json()["run"] < second.json()["run"]  # ids sort by time
+
+
+def test_no_credential_of_the_remote_reaches_the_manifest(
+    argo_project: Path, s3_server: S3Server
+) -> None:
+    bucket = s3_server.new_bucket()
+    added = cli(
+        argo_project,
+        "remote",
+        "add",
+        "--local",
+        "--force",
+        "origin",
+        f"s3://{bucket}/store",
+        "--option",
+        f"endpoint_url={s3_server.endpoint}",
+        "--option",
+        f"key={s3_server.access_key}",
+        "--option",
+        f"secret={s3_server.secret_key}",
+        "--default",
+    )
+    assert added.code == 0, added
+    rendered = cli(argo_project, "argo", "render")
+    assert rendered.code == 0, rendered
+    assert s3_server.endpoint in rendered.out
+    assert s3_server.secret_key not in rendered.out and s3_server.access_key not in rendered.out
 
 
 def test_submit_without_a_server_says_how_to_name_one(argo_project: Path) -> None:

@@ -125,3 +125,17 @@ def test_when_on_something_else_than_an_output_is_an_error(gated: Path) -> None:
     result = cli(gated, "run")
     assert result.code == 2
     assert "give one output of a step" in result.err
+
+
+def test_a_condition_with_no_single_truth_fails_the_run_in_one_line(gated: Path) -> None:
+    text = (gated / "gated.py").read_text()
+    text = text.replace(
+        "def over(value: int, limit: int) -> bool:\n    return value > limit",
+        "def over(value: int, limit: int) -> object:\n"
+        "    import numpy\n\n    return numpy.array([True, False])",
+    )
+    (gated / "gated.py").write_text(text)
+    result = cli(gated, "run", "--json")
+    assert result.code == 1 and "Traceback" not in result.err
+    record = _record(gated, result.json()["run"])
+    assert "is a ndarray, not a bool" in record["steps"]["retrain"]["reason"]

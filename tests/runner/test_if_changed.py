@@ -38,3 +38,22 @@ def test_a_code_change_alone_is_not_a_reason(flow: Path) -> None:
 
 def test_a_pipeline_never_run_runs(flow: Path) -> None:
     assert run_json(flow, "--if-changed")["status"] == "succeeded"
+
+
+def test_other_params_are_a_run_of_their_own(flow: Path) -> None:
+    run_json(flow)
+    assert run_json(flow, "--if-changed", "-p", "factor=5")["status"] == "succeeded"
+
+
+def test_a_fresh_clone_answers_from_the_committed_lock(flow: Path, tmp_path: Path) -> None:
+    from pipeline_testing import commit_all
+    from repro_testing import git
+
+    first = run_json(flow)
+    commit_all(flow, "lock")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(flow), str(clone))
+    (clone / "data").mkdir(exist_ok=True)
+    (clone / "data" / "rows.csv").write_text((flow / "data" / "rows.csv").read_text())
+    doc = run_json(clone, "--if-changed")
+    assert doc["status"] == "unchanged" and doc["run"] == first["run"]

@@ -104,3 +104,22 @@ def test_an_invalid_cron_is_refused(dev: Path) -> None:
         file.write('\n[tool.repro.argo.schedules]\nflow = "0 25 * * *"\n')
     result = cli(dev, "schedule", "list")
     assert result.code == 2 and "0 25 * * *" in result.err
+
+
+def test_names_with_shell_and_yaml_characters_stay_one_quoted_argument() -> None:
+    odd = Schedule("nightly: retrain #1", "train $(touch /tmp/pwned)", ("0 3 * * *",))
+    doc = _github([odd])
+    job = doc["jobs"]["retrain-nightly-retrain-1"]
+    assert job["name"] == "retrain nightly: retrain #1 on new data"
+    assert "repro run 'train $(touch /tmp/pwned)' --if-changed" in job["steps"][-1]["run"]
+    gitlab = yaml.safe_load(render_ci_schedules("gitlab", [odd]))
+    (line,) = [x for x in gitlab["retrain-nightly-retrain-1"]["script"] if "--if-changed" in x]
+    assert line == "repro run 'train $(touch /tmp/pwned)' --if-changed"
+
+
+def test_a_descriptor_is_refused_for_ci() -> None:
+    from repro.schedules import UnsupportedCiScheduleError
+
+    every = Schedule("flow", "flow", ("@every 2h",))
+    with pytest.raises(UnsupportedCiScheduleError, match="5-field cron expressions"):
+        render_ci_schedules("github", [every])

@@ -105,3 +105,20 @@ def test_inside_a_step_context_the_last_value_wins() -> None:
 def test_a_bad_run_tag_is_a_usage_error(tracked: Path) -> None:
     result = cli(tracked, "run", "--tag", "novalue")
     assert result.code == 2 and "KEY=VALUE" in result.err
+
+
+def test_secrets_in_logged_params_and_tags_are_masked(tracked: Path) -> None:
+    edit(
+        tracked / "flow.py",
+        "    log_params(threshold=0.5, layers=[1, 2])",
+        '    log_params(threshold=0.5, layers=[1, 2], db_password="hunter2",\n'
+        '               dsn="postgresql://bob:hunter2@db/x")\n'
+        '    log_tags(api_token="hunter2")',
+    )
+    commit_all(tracked, "log a secret")
+    doc = run_json(tracked, "--tag", "password=hunter2")
+    text = (tracked / ".repro" / "runs" / f"{doc['run']}.json").read_text()
+    assert "hunter2" not in text
+    step = _record(tracked, doc["run"])["steps"]["report"]
+    assert step["logged_params"]["threshold"] == 0.5
+    assert step["logged_params"]["dsn"] == "postgresql://db/x"
