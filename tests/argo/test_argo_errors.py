@@ -141,3 +141,9 @@ def test_a_password_in_a_dataset_url_is_refused(argo_project: Path) -> None:
     edit(argo_project / "flow.py", '"data/rows.csv"', '"s3://user:hunter2@bucket/rows.csv"')
     line = _one_line(cli(argo_project, "argo", "render"))
     assert "password in its URL" in line and "hunter2" not in line
+
+
+def test_lint_of_a_file_that_is_not_text_is_one_line(argo_project: Path) -> None:
+    (argo_project / "binary.yaml").write_bytes(b"\xff\xfe\x00")
+    line = _one_line(cli(argo_project, "argo", "lint", "binary.yaml"))
+    assert "not UTF-8 text" in line
