@@ -48,7 +48,7 @@ from repro.runner.argo_pending import (
 from repro.runner.datasets import Prepared
 from repro.runner.keys import explain, key_material, step_key
 from repro.runner.run import RunOptions, StepEvent, _literal_defaults, _Session, now_iso
-from repro.runner.targets import Target, load_pipeline
+from repro.runner.targets import Target
 
 __all__ = [
     "PLAN_FORMAT",
@@ -127,30 +127,22 @@ def plan_argo_run(
     its Workflow (or, with ``cron``, its CronWorkflow). A rendered plan's run
     id comes from the plan and the lock (the same bytes for the same lock);
     ``fresh_id`` gives a submitted one a new id of its own, as any run."""
-    from repro.runner.images import pin_step_images
     from repro.runner.run import git_record
 
-    root = work_root or project.root
     settings = load_argo_settings(project.root)
     remote = _cluster_remote(project, settings)
-    pipeline = load_pipeline(root, target, also_forget=project.root if work_root else None)
-    params = pipeline.resolve_params(options.params)
-    graph = pipeline.build(params)
-    pin_step_images(
-        graph,
-        "argo",
-        root=root,
-        default=getattr(pipeline, "image", None),
-        recorded=options.pinned_images,
-    )
+    session = _ArgoSession.for_target(project, target, options, on_event, work_root=work_root)
+    record_git = git if git is not None else git_record(project, session.root)
+    return session.plan(record_git, settings, remote, cron=cron, fresh_id=fresh_id)
+
+
+def _refuse_unplannable(project: Project, graph: Any, root: str) -> None:
+    """What cannot go to a cluster, before anything is snapshotted or pushed."""
     with_password = sorted(redact_url(uri) for uri in graph.datasets if redact_url(uri) != uri)
     if with_password:
         raise PasswordInUrlError(with_password[0])
     if not project.config.materialize.allow_pickle:
         _refuse_unstorable(graph, root)
-    session = _ArgoSession(project, root, target, pipeline, graph, params, options, on_event)
-    record_git = git if git is not None else git_record(project, root)
-    return session.plan(record_git, settings, remote, cron=cron, fresh_id=fresh_id)
 
 
 def _refuse_unstorable(graph: Any, root: str) -> None:
@@ -222,6 +214,7 @@ class _ArgoSession(_Session):
         created = now_iso()
         previous = os.getcwd()
         try:
+            _refuse_unplannable(self.project, self.graph, self.root)
             prepared = self.prepared = self._datasets()
             os.chdir(self.root)
             spec = self._plain_spec(prepared)
@@ -560,14 +553,11 @@ def _shareable(options: Mapping[str, Any]) -> dict[str, Any]:
     cluster, and the pods take credentials from the Secret."""
     from repro.config import credential_options
 
-    shared = json.loads(json.dumps(dict(options)))
-    for dotted in credential_options(shared):
-        *parents, key = dotted.split(".")
-        table = shared
-        for parent in parents:
-            table = table[parent]
-        table.pop(key, None)
-    return dict(shared)
+    return {
+        key: _shareable(value) if isinstance(value, dict) else value
+        for key, value in options.items()
+        if isinstance(value, dict) or not credential_options({key: value})
+    }
 
 
 def _commit_time_ms(root: str, commit: str) -> int:

@@ -270,6 +270,7 @@ def _save(
 ) -> tuple[RunRecord, str | None]:
     from repro.lineage.runs import RunIndex
     from repro.mirrors.mlflow import mirror_run
+    from repro.runner.records import cache_entry
     from repro.runner.stepcache import StepCache
 
     store = project.store()
@@ -288,16 +289,9 @@ def _save(
                 "tags": step.tags,
                 "artifacts": {k: a.model_dump() for k, a in step.artifacts.items()},
             }
-            cache.put(
-                step.cache_key,
-                {
-                    "outputs": {k: a.model_dump() for k, a in step.outputs.items()},
-                    "metrics": step.metrics,
-                    "run": record.id,
-                    "duration": step.duration,
-                    **{key: value for key, value in logged.items() if value},
-                },
-            )
+            outputs = {k: a.model_dump() for k, a in step.outputs.items()}
+            entry = cache_entry(outputs, step.metrics, record.id, step.duration, logged)
+            cache.put(step.cache_key, entry)
     if record.status == "succeeded" and pending.update_lock and not record.replay_of:
         from repro.runner.run import write_lock_entry
 

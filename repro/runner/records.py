@@ -218,6 +218,19 @@ def shown_command(node: Node) -> str | None:
     return redact_url(node.template.format(**redact_params(params)))
 
 
+def cache_entry(
+    outputs: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    run: str,
+    duration: float | None,
+    logged: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What the step cache keeps of an executed step: a cached step is
+    recorded from it, what it logged included (left out when empty)."""
+    entry = {"outputs": dict(outputs), "metrics": dict(metrics), "run": run, "duration": duration}
+    return entry | {key: value for key, value in logged.items() if value}
+
+
 def step_record(
     position: int,
     node: Node,

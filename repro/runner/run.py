@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from repro import __version__
 from repro.atomic import write_atomic
@@ -35,6 +35,7 @@ from repro.runner.images import CONTAINER_BACKENDS, pin_step_images
 from repro.runner.keys import StepKey, code_of, explain, step_key
 from repro.runner.lockfile import load_lock, save_lock
 from repro.runner.records import (
+    cache_entry,
     file_digest,
     kept_notes,
     lock_entry,
@@ -125,20 +126,8 @@ def run_target(
 ) -> RunOutcome:
     """Run one pipeline. ``work_root`` is where code and data are read (a
     replay worktree; the project root by default)."""
-    root = work_root or project.root
-    pipeline = load_pipeline(root, target, also_forget=project.root if work_root else None)
-    params = pipeline.resolve_params(options.params)
-    graph = pipeline.build(params)
-    floating = pin_step_images(
-        graph,
-        options.backend,
-        root=root,
-        default=getattr(pipeline, "image", None),
-        recorded=options.pinned_images,
-    )
-    session = _Session(project, root, target, pipeline, graph, params, options, on_event)
-    session.floating_image = floating
-    return session.run(git if git is not None else git_record(project, root))
+    session = _Session.for_target(project, target, options, on_event, work_root=work_root)
+    return session.run(git if git is not None else git_record(project, session.root))
 
 
 def git_record(project: Project, root: str) -> GitRecord:
@@ -155,6 +144,33 @@ def git_record(project: Project, root: str) -> GitRecord:
 
 
 class _Session:
+    @classmethod
+    def for_target(
+        cls,
+        project: Project,
+        target: Target,
+        options: RunOptions,
+        on_event: Callable[[StepEvent], None],
+        *,
+        work_root: str | None = None,
+    ) -> Self:
+        """A session of ``target``'s DAG with ``options``' params, each step's
+        image pinned for ``options.backend``."""
+        root = work_root or project.root
+        pipeline = load_pipeline(root, target, also_forget=project.root if work_root else None)
+        params = pipeline.resolve_params(options.params)
+        graph = pipeline.build(params)
+        floating = pin_step_images(
+            graph,
+            options.backend,
+            root=root,
+            default=getattr(pipeline, "image", None),
+            recorded=options.pinned_images,
+        )
+        session = cls(project, root, target, pipeline, graph, params, options, on_event)
+        session.floating_image = floating
+        return session
+
     def __init__(
         self,
         project: Project,
@@ -484,13 +500,9 @@ class _Session:
         if result.status == "executed":
             self.cache.put(
                 key.cache_key,
-                {
-                    "outputs": result.outputs,
-                    "metrics": result.metrics,
-                    "run": self.run_id,
-                    "duration": result.duration,
-                    **_logged(result),
-                },
+                cache_entry(
+                    result.outputs, result.metrics, self.run_id, result.duration, _logged(result)
+                ),
             )
         event = StepEvent(name, result.status, reasons, result.duration, result.error)
         self._keep(name, record, result.outputs, event)
