@@ -29,7 +29,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from benchmarks.common import Context, Report
 
-BENCHMARKS = ("hashing", "status", "memory", "dvc", "pipelines", "remote", "docker", "gates")
+BENCHMARKS = (
+    "hashing",
+    "status",
+    "memory",
+    "dvc",
+    "pipelines",
+    "remote",
+    "docker",
+    "gates",
+    "ui_runs",
+)
 
 
 def _fix_import_path() -> None:

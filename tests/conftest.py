@@ -19,6 +19,14 @@ from docker_testing import (  # noqa: F401
 from mlflow_testing import mlflow_server  # noqa: F401
 from repro_testing import git
 from s3_testing import S3Server, start_s3_server
+from ui_testing import (  # noqa: F401
+    busy_port,
+    chromium,
+    page,
+    ui_app,
+    ui_client,
+    ui_quickstart,
+)
 
 from repro.project import Project, init_project
 

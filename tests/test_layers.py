@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "repro"
 # The packages that make and keep runs, and the ones around them: a pure
 # package (pure data, text or statistics) imports none of them.
 RUNS = {"store", "snapshot", "materialize", "pipelines", "lineage", "git", "backends", "runner"}
-AROUND = {"cli", "remotes", "images", "argo"}
+AROUND = {"cli", "remotes", "images", "argo", "ui", "views"}
 
 
 def _all_but(*allowed: str) -> set[str]:
@@ -51,6 +51,11 @@ FORBIDDEN = {
     # Mirrors copy finished run records (and their model objects) elsewhere;
     # the runner calls them, so they know nothing of how runs are made.
     "mirrors": _all_but("store", "snapshot", "lineage"),
+    # What pages and reports show is read from records, the store and the
+    # models file; it runs nothing and knows nothing of the web.
+    "views": _all_but("views", "store", "snapshot", "materialize", "lineage", "git"),
+    # The web app renders views; it runs, plans and executes nothing.
+    "ui": {"pipelines", "backends", "runner", "cli", "remotes", "images", "argo"},
     # Remotes open stores by name from the config: below them only the store.
     "remotes": (RUNS - {"store"}) | {"cli"},
 }

@@ -25,8 +25,10 @@ from repro.cli.model_commands import register as register_model_commands
 from repro.cli.pipeline_commands import JsonOption
 from repro.cli.pipeline_commands import register as register_pipeline_commands
 from repro.cli.remote_commands import register as register_remote_commands
+from repro.cli.report_commands import register as register_report_commands
 from repro.cli.schedule_commands import register as register_schedule_commands
 from repro.cli.sync_commands import register as register_sync_commands
+from repro.cli.ui_commands import register as register_ui_commands
 
 app = typer.Typer(
     name="repro",
@@ -290,6 +292,8 @@ register_mlflow_commands(app)
 register_drift_commands(app)
 register_model_commands(app)
 register_metrics_commands(app)
+register_ui_commands(app)
+register_report_commands(app)
 
 
 def _names_a_run(text: str) -> bool:

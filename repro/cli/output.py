@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from repro.views.formats import human_size
+
 __all__ = ["human_size", "print_json", "progress_bar", "say", "say_err", "transfer_bar"]
 
 
@@ -19,15 +21,6 @@ def say(text: str) -> None:
 
 def say_err(text: str) -> None:
     sys.stderr.write(text + "\n")
-
-
-def human_size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
 
 
 def print_json(value: Any) -> None:

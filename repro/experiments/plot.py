@@ -26,10 +26,12 @@ __all__ = [
     "PlotDependencyError",
     "UnsupportedPlotFormatError",
     "chart_format",
+    "metric_svg",
     "plot_metric",
 ]
 
 PLOT_FORMATS: Final = (".png", ".html")
+_MAX_LABELS: Final = 40  # run ids or commits under the axis, at most
 
 
 class UnsupportedPlotFormatError(UsageError, ValueError):
@@ -56,6 +58,12 @@ def plot_metric(series: MetricSeries, path: str) -> str:
     return path
 
 
+def metric_svg(series: MetricSeries) -> str:
+    """The chart of ``series`` as an inline ``<svg>`` element: its text
+    (the metric's name, run ids, commits) escaped by matplotlib."""
+    return _svg(_figure(series))
+
+
 def chart_format(path: str) -> str:
     """The chart format ``path`` names by its suffix; anything else is an error."""
     suffix = os.path.splitext(path)[1].lower()
@@ -75,10 +83,13 @@ def _figure(series: MetricSeries) -> Figure:
     axes = figure.add_subplot()
     positions = list(range(len(series.points)))
     axes.plot(positions, [point.value for point in series.points], marker="o")
-    axes.set_xticks(positions, series.labels(), rotation=45, ha="right", fontsize="small")
-    axes.set_title(_title(series))
+    every = max(1, -(-len(positions) // _MAX_LABELS))  # every n-th point labelled: no overlap
+    labels = series.labels()[::every]
+    axes.set_xticks(positions[::every], labels, rotation=45, ha="right", fontsize="small")
+    # A metric's name is user text: "$" in it is a dollar, not TeX to parse.
+    axes.set_title(_title(series), parse_math=False)
     axes.set_xlabel(series.by)
-    axes.set_ylabel(series.metric)
+    axes.set_ylabel(series.metric, parse_math=False)
     axes.grid(visible=True, alpha=0.3)
     return figure
 

@@ -1,0 +1,172 @@
+"""The UI as a person uses it, in headless Chromium against the app served on
+loopback over the quickstart: open a run and see its DAG and a metric,
+compare two runs, follow an artifact's lineage back to its data, user text
+that never runs as script, and the screenshot the README shows (its content
+checked, not only its bytes).
+
+`REPRO_REGENERATE_SCREENSHOTS=1` writes the screenshot into docs/.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from ui_testing import Quickstart
+
+from repro.lineage.runs import RunIndex, new_run_id
+from repro.project import Project
+from repro.ui.app import create_app
+from repro.ui.server import Served, serving
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from playwright.sync_api import Page
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "ui-run.png"
+SHOT_SIZE = {"width": 1280, "height": 1280}
+# The DAG's fills for executed and cached steps (repro.views.dag.STATUS_COLOURS).
+EXECUTED_FILL = (0x1F, 0x7A, 0x3E)
+CACHED_FILL = (0x5B, 0x6A, 0xB5)
+PAYLOADS = {
+    "script": "<script>alert(1)</script>",
+    "img": "<img src=x onerror=alert(2)>",
+    "quote": '"><svg onload=alert(3)>',
+}
+
+
+@pytest.fixture(scope="module")
+def served(ui_app: Flask) -> Iterator[Served]:
+    with serving(ui_app) as address:
+        yield address
+
+
+def _open_run(page: Page, served: Served, run: str) -> None:
+    page.goto(served.url + "runs")
+    page.locator(f'tr[data-run="{run}"] a[href="/runs/{run}"]').click()
+    page.wait_for_url(re.compile(rf"/runs/{run}$"))
+
+
+def test_a_run_shows_its_dag_and_a_metric(
+    page: Page, served: Served, ui_quickstart: Quickstart
+) -> None:
+    _open_run(page, served, ui_quickstart.retrain)
+    dag = page.locator("#dag svg")
+    assert dag.is_visible()
+    assert dag.locator("text", has_text="retrain_model").count() == 1
+    assert page.locator('#steps [data-step="retrain_model"] .badge.executed').first.is_visible()
+    rmse = page.locator('#metrics [data-metric="rmse"]').first
+    assert rmse.is_visible()
+    assert re.fullmatch(r"\d+\.\d+", rmse.inner_text().strip())
+
+
+def test_two_runs_are_compared_from_the_runs_list(
+    page: Page, served: Served, ui_quickstart: Quickstart
+) -> None:
+    page.goto(served.url + "runs")
+    for run in (ui_quickstart.first, ui_quickstart.retrain):
+        page.locator(f'tr[data-run="{run}"] input[name="run"]').check()
+    page.locator("#compare-selected").click()
+    page.wait_for_url(re.compile(r"/compare\?"))
+    metrics = page.locator("#compare-metrics")
+    assert metrics.is_visible()
+    assert ui_quickstart.first in metrics.inner_text()
+    assert ui_quickstart.retrain in metrics.inner_text()
+    assert page.locator("#compare-metrics tr.differs").count() >= 1
+    assert "retrain_model" in page.locator("#compare-steps").inner_text()
+
+
+def test_an_artifacts_lineage_leads_back_to_the_data(
+    page: Page, served: Served, ui_quickstart: Quickstart
+) -> None:
+    _open_run(page, served, ui_quickstart.retrain)
+    page.locator("#step-retrain_model a.artifact").first.click()
+    page.wait_for_url(re.compile(r"/artifacts/[0-9a-f]+$"))
+    assert "retrain_model" in page.locator("#produced-by").inner_text()
+    assert page.locator("#ancestry svg").is_visible()
+    sources = page.locator("#ancestry .data-source").all_inner_texts()
+    assert any("data/housing.csv" in source for source in sources), sources
+    assert any("data/drops/" in source for source in sources), sources
+    page.locator("#ancestry .data-source", has_text="data/housing.csv").locator("a").first.click()
+    page.wait_for_url(re.compile(r"/trees/[0-9a-f]+$"))
+    assert page.locator('#files [data-path="housing.csv"]').is_visible()
+
+
+def test_an_unknown_run_is_a_404_page_with_the_hint(page: Page, served: Served) -> None:
+    response = page.goto(served.url + "runs/zzzzzzzz")
+    assert response is not None and response.status == 404
+    assert "no run matches 'zzzzzzzz'" in page.locator("main").inner_text()
+    page.locator(".hint a", has_text="runs list").click()
+    page.wait_for_url(re.compile(r"/runs$"))
+
+
+@pytest.fixture
+def hostile(ui_quickstart: Quickstart, tmp_path: Path) -> Iterator[tuple[Served, str]]:
+    """A copy of the quickstart with a run whose user text is HTML and script."""
+    root = tmp_path / "hostile"
+    shutil.copytree(ui_quickstart.root, root, symlinks=True)
+    index = RunIndex(os.path.join(root, ".repro"))
+    record = index.load(ui_quickstart.retrain)
+    step = record.steps["evaluate_2"]
+    step = step.model_copy(
+        update={"metrics": {PAYLOADS["img"]: 1.5}, "tags": {"x": PAYLOADS["quote"]}}
+    )
+    run = new_run_id()
+    index.save(
+        record.model_copy(
+            update={
+                "id": run,
+                "params": {**record.params, PAYLOADS["script"]: PAYLOADS["img"]},
+                "tags": {"note": PAYLOADS["script"], PAYLOADS["quote"]: "x"},
+                "steps": {**record.steps, "evaluate_2": step},
+            }
+        )
+    )
+    with serving(create_app(Project(str(root)))) as address:
+        yield address, run
+
+
+def test_user_text_is_shown_as_text_and_never_runs(
+    page: Page, hostile: tuple[Served, str], ui_quickstart: Quickstart
+) -> None:
+    served, run = hostile
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in (
+        "runs",
+        f"runs/{run}",
+        f"compare?run={ui_quickstart.retrain}&run={run}",
+        f"metrics?metric={PAYLOADS['img']}",
+    ):
+        page.goto(served.url + path)
+        text = page.locator("main").inner_text()
+        assert any(payload in text for payload in PAYLOADS.values()), path
+        assert page.locator("main script, main img[src='x'], main svg[onload]").count() == 0
+    assert dialogs == []
+
+
+def test_the_readme_screenshot_shows_a_run_with_its_dag(
+    page: Page, served: Served, ui_quickstart: Quickstart, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    page.set_viewport_size(SHOT_SIZE)
+    _open_run(page, served, ui_quickstart.retrain)
+    for hook in ("#pins", "#dag svg"):
+        box = page.locator(hook).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= SHOT_SIZE["height"], hook
+    shot = page.screenshot()
+    colours = {
+        colour for _, colour in Image.open(io.BytesIO(shot)).convert("RGB").getcolors(1 << 20)
+    }
+    assert {EXECUTED_FILL, CACHED_FILL} <= colours
+    target = SCREENSHOT if os.environ.get("REPRO_REGENERATE_SCREENSHOTS") else tmp_path / "ui.png"
+    target.parent.mkdir(exist_ok=True)
+    target.write_bytes(shot)
+    assert Image.open(SCREENSHOT).size == (SHOT_SIZE["width"], SHOT_SIZE["height"])
