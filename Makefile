@@ -10,7 +10,7 @@ PYTEST_JOBS ?= 2
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[ml]"
+	$(BIN)/pip install --quiet -e ".[ml,ui]"
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.base

@@ -6,6 +6,8 @@ a drift-triggered retrain and the new version's promotion."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +36,15 @@ def test_the_quickstart_demo_executes_caches_and_verifies() -> None:
     assert "DRIFT (2 of 5 columns drifted" in out
     assert "executed retrain_model" in out
     assert out.count("models: promote my_model") >= 2 or out.count("production") >= 3, out
+    _check_report(out)
+
+
+def _check_report(out: str) -> None:
+    """The retraining run's report, kept after the demo (CI has Graphviz)."""
+    made = re.search(r"^open (\S+) in a browser", out, flags=re.MULTILINE)
+    assert made or not os.environ.get("CI"), out
+    if made:
+        report = Path(made.group(1))
+        text = report.read_text()
+        shutil.rmtree(report.parent)
+        assert "<svg" in text and "retrain_model" in text

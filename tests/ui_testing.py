@@ -22,6 +22,7 @@ from docker_testing import unavailable
 from pipeline_testing import cli, commit_all, run_json
 from repro_testing import git
 
+from repro.lineage.runs import RunIndex, new_run_id
 from repro.project import Project
 
 if TYPE_CHECKING:
@@ -30,9 +31,11 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 __all__ = [
+    "PAYLOADS",
     "QUICKSTART",
     "QUICKSTART_STEPS",
     "Quickstart",
+    "add_hostile_run",
     "busy_port",
     "chromium",
     "page",
@@ -59,6 +62,12 @@ QUICKSTART_STEPS = (
     "retrain_model",
     "evaluate_2",
 )
+# User text that would run as script if it reached a page unescaped.
+PAYLOADS = {
+    "script": "<script>alert(1)</script>",
+    "img": "<img src=x onerror=alert(2)>",
+    "quote": '"><svg onload=alert(3)>',
+}
 CHROMIUM_HINT = "`apt-get install chromium` and `pip install playwright` (`.ci/run` does both)"
 
 
@@ -99,6 +108,26 @@ def _story(root: Path) -> Quickstart:
     commit_all(root, "a drifted drop")
     run_json(root)
     return Quickstart(root, first, replay, _latest_run(root))
+
+
+def add_hostile_run(quickstart: Quickstart, root: Path) -> str:
+    """Copies the quickstart to ``root`` with one more run, the retraining run
+    again but with HTML and script in its params, tags and a metric's name."""
+    shutil.copytree(quickstart.root, root, symlinks=True)
+    index = RunIndex(os.path.join(root, ".repro"))
+    record = index.load(quickstart.retrain)
+    step = record.steps["evaluate_2"].model_copy(
+        update={"metrics": {PAYLOADS["img"]: 1.5}, "tags": {"x": PAYLOADS["quote"]}}
+    )
+    run = new_run_id()
+    changes = {
+        "id": run,
+        "params": {**record.params, PAYLOADS["script"]: PAYLOADS["img"]},
+        "tags": {"note": PAYLOADS["script"], PAYLOADS["quote"]: "x"},
+        "steps": {**record.steps, "evaluate_2": step},
+    }
+    index.save(record.model_copy(update=changes))
+    return run
 
 
 @pytest.fixture(scope="session")

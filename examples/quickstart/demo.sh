@@ -55,6 +55,16 @@ step repro models list
 step repro models promote my_model "$(latest_model)" --alias production --force --commit
 step repro models show my_model@production
 
+# See it: the retraining run as one self-contained HTML file (kept after the
+# demo), and `repro ui` to browse every run. Graphviz draws the DAG.
+if command -v dot >/dev/null 2>&1; then
+    report="$(mktemp -d)/quickstart-report.html"
+    step repro report "$retrain_run" -o "$report"
+    printf 'open %s in a browser; `repro ui` serves every run on http://127.0.0.1:8765/\n' "$report"
+else
+    printf '\n(report skipped: no Graphviz; apt install graphviz)\n'
+fi
+
 # Docker: an image of the environment the lock was made in (base image,
 # these package versions, repro), pinned by digest in pyproject.toml.
 if docker info >/dev/null 2>&1 && docker image inspect repro-base:bookworm >/dev/null 2>&1; then

@@ -16,17 +16,19 @@ from repro.project import Project
 from repro.ui import pages
 from repro.ui.errors import UiDependencyError
 from repro.ui.routes import route_path
+from repro.ui.server import is_loopback
 from repro.ui.templating import FILTERS, stylesheet
 
 try:
     from flask import Blueprint, Flask, Response, current_app, redirect, render_template
-    from werkzeug.exceptions import HTTPException, MethodNotAllowed
+    from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 except ImportError as exc:  # the `ui` extra is optional
     raise UiDependencyError("Flask") from exc
 
 __all__ = ["create_app", "current_project"]
 
 PROJECT_KEY = "REPRO_PROJECT"
+LOOPBACK_KEY = "REPRO_LOOPBACK_ONLY"
 READ_METHODS = frozenset({"GET", "HEAD"})
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -38,15 +40,19 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(project: Project) -> Flask:
+def create_app(project: Project, *, loopback_only: bool = True) -> Flask:
+    """``loopback_only``: answer only requests addressed to a loopback name,
+    so that a web page whose domain is rebound to 127.0.0.1 reads nothing."""
     app = Flask("repro.ui", static_folder="static", template_folder="templates")
     app.config[PROJECT_KEY] = project
+    app.config[LOOPBACK_KEY] = loopback_only
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(link=route_path, stylesheet=stylesheet, standalone=False)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", _home)
     app.before_request(_read_only)
+    app.before_request(_addressed_to_loopback)
     app.after_request(_secure)
     app.register_error_handler(ReproError, _repro_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -75,6 +81,19 @@ def _read_only() -> None:
 
     if request.method not in READ_METHODS:
         raise MethodNotAllowed(valid_methods=sorted(READ_METHODS))
+
+
+def _addressed_to_loopback() -> None:
+    from flask import request
+
+    if current_app.config[LOOPBACK_KEY] and not is_loopback(_host_name(request.host)):
+        raise BadRequest(f"this UI answers requests to 127.0.0.1 only, not to {request.host}")
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 def _secure(response: Response) -> Response:

@@ -41,7 +41,10 @@ def write_report(project: Project, run: str, path: str) -> ReportResult:
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     template = report_environment().get_template("report.html")
     data = template.render(detail=detail, version=__version__, made=made).encode("utf-8")
-    write_atomic(target, data)
+    try:
+        write_atomic(target, data)
+    except OSError as exc:
+        raise ReportPathError(target, exc.strerror or str(exc)) from exc
     return ReportResult(target, detail.id, len(data))
 
 
@@ -51,3 +54,6 @@ def _check_target(target: str) -> None:
         raise ReportPathError(target, f"the folder {folder} does not exist; create it first")
     if os.path.isdir(target):
         raise ReportPathError(target, "it is a folder; give a file name, such as report.html")
+    # The write renames over the target: never over a link, a device or a pipe.
+    if os.path.lexists(target) and (os.path.islink(target) or not os.path.isfile(target)):
+        raise ReportPathError(target, "it is not a regular file; give a new file name")

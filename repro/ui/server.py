@@ -4,6 +4,7 @@ is one line naming the next free one."""
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -30,7 +31,6 @@ __all__ = [
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 PORTS_TRIED = 100
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,12 @@ class Served:
 
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def serve(app: Flask, host: str, port: int, announce: Callable[[Served], None]) -> None:

@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from repro.ui.errors import UiDependencyError
 from repro.views.formats import human_duration, human_size, short_oid
 
 if TYPE_CHECKING:
@@ -40,7 +41,10 @@ def stylesheet() -> str:
 
 
 def report_environment() -> jinja2.Environment:
-    import jinja2
+    try:
+        import jinja2
+    except ImportError as exc:  # the `ui` extra is optional
+        raise UiDependencyError("Jinja2") from exc
 
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("repro.ui", "templates"),

@@ -65,3 +65,11 @@ def test_any_address_but_loopback_is_served_only_with_a_warning(project: Project
         process.kill()
         process.communicate()
     assert warning.startswith("warning: serving on 0.0.0.0: anyone who can reach this machine")
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_a_port_out_of_range_is_a_usage_error(project: Project, port: str) -> None:
+    result = cli(Path(project.root), "ui", "--port", port)
+    assert result.code == 2
+    assert "is not in the range 0<=x<=65535" in result.err
+    assert "Traceback" not in result.err

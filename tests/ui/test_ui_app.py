@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from repro.project import Project
+from repro.ui.app import create_app
 from repro.ui.routes import ROUTES, route_path
 from repro.ui.templating import report_environment
 
@@ -59,3 +61,20 @@ def test_route_paths_quote_user_text() -> None:
 def test_a_report_links_nowhere_and_escapes() -> None:
     template = report_environment().from_string("{{ link('run', run=x) }}|{{ x }}")
     assert template.render(x="<script>") == "None|&lt;script&gt;"
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8765", "10.0.0.1:80"])
+def test_a_request_addressed_to_another_host_is_refused(ui_client: FlaskClient, host: str) -> None:
+    response = ui_client.get("/runs", headers={"Host": host})
+    assert response.status_code == 400
+    assert "answers requests to 127.0.0.1 only" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host", ["localhost:8765", "127.0.0.1:8765", "[::1]:8765", "127.0.0.2"])
+def test_loopback_names_are_answered(ui_client: FlaskClient, host: str) -> None:
+    assert ui_client.get("/runs", headers={"Host": host}).status_code == 200
+
+
+def test_served_beyond_loopback_any_host_is_answered(project: Project) -> None:
+    client = create_app(project, loopback_only=False).test_client()
+    assert client.get("/runs", headers={"Host": "box.example:8765"}).status_code == 200

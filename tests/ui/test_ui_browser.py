@@ -12,15 +12,14 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
-from ui_testing import Quickstart
+from ui_testing import PAYLOADS, Quickstart, add_hostile_run
 
-from repro.lineage.runs import RunIndex, new_run_id
 from repro.project import Project
 from repro.ui.app import create_app
 from repro.ui.server import Served, serving
@@ -34,11 +33,6 @@ SHOT_SIZE = {"width": 1280, "height": 1280}
 # The DAG's fills for executed and cached steps (repro.views.dag.STATUS_COLOURS).
 EXECUTED_FILL = (0x1F, 0x7A, 0x3E)
 CACHED_FILL = (0x5B, 0x6A, 0xB5)
-PAYLOADS = {
-    "script": "<script>alert(1)</script>",
-    "img": "<img src=x onerror=alert(2)>",
-    "quote": '"><svg onload=alert(3)>',
-}
 
 
 @pytest.fixture(scope="module")
@@ -108,47 +102,28 @@ def test_an_unknown_run_is_a_404_page_with_the_hint(page: Page, served: Served) 
 
 @pytest.fixture
 def hostile(ui_quickstart: Quickstart, tmp_path: Path) -> Iterator[tuple[Served, str]]:
-    """A copy of the quickstart with a run whose user text is HTML and script."""
     root = tmp_path / "hostile"
-    shutil.copytree(ui_quickstart.root, root, symlinks=True)
-    index = RunIndex(os.path.join(root, ".repro"))
-    record = index.load(ui_quickstart.retrain)
-    step = record.steps["evaluate_2"]
-    step = step.model_copy(
-        update={"metrics": {PAYLOADS["img"]: 1.5}, "tags": {"x": PAYLOADS["quote"]}}
-    )
-    run = new_run_id()
-    index.save(
-        record.model_copy(
-            update={
-                "id": run,
-                "params": {**record.params, PAYLOADS["script"]: PAYLOADS["img"]},
-                "tags": {"note": PAYLOADS["script"], PAYLOADS["quote"]: "x"},
-                "steps": {**record.steps, "evaluate_2": step},
-            }
-        )
-    )
+    run = add_hostile_run(ui_quickstart, root)
     with serving(create_app(Project(str(root)))) as address:
         yield address, run
 
 
-def test_user_text_is_shown_as_text_and_never_runs(
+def test_user_text_is_shown_as_text_and_never_as_markup(
     page: Page, hostile: tuple[Served, str], ui_quickstart: Quickstart
 ) -> None:
     served, run = hostile
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    for path in (
-        "runs",
-        f"runs/{run}",
-        f"compare?run={ui_quickstart.retrain}&run={run}",
-        f"metrics?metric={PAYLOADS['img']}",
-    ):
+    shown = {
+        "runs": ("script", "quote"),
+        f"runs/{run}": ("script", "img", "quote"),
+        f"compare?run={ui_quickstart.retrain}&run={run}": ("script", "img"),
+        f"metrics?metric={quote(PAYLOADS['img'])}": ("img",),
+    }
+    for path, payloads in shown.items():
         page.goto(served.url + path)
         text = page.locator("main").inner_text()
-        assert any(payload in text for payload in PAYLOADS.values()), path
-        assert page.locator("main script, main img[src='x'], main svg[onload]").count() == 0
-    assert dialogs == []
+        for payload in payloads:
+            assert PAYLOADS[payload] in text, (path, payload)
+        assert page.locator("main script, main img[src='x'], main svg[onload]").count() == 0, path
 
 
 def test_the_readme_screenshot_shows_a_run_with_its_dag(
