@@ -1,5 +1,10 @@
-"""Selecting runs for ``repro runs list``: by pipeline, tag, metric
-threshold, commit and status. A run is selected when every condition holds.
+"""Selecting runs for ``repro runs list`` and the UI's runs page: by
+pipeline, tag, metric threshold, commit and status. A run is selected when
+every condition holds.
+
+A malformed condition is an ``InvalidRunFilterError`` naming its field by
+the name both places give it (``status``: the option ``--status``, the
+page's parameter ``status``), so that its message reads right in each.
 
 A metric is named bare (``rmse``: any step's metric of that name) or with
 its step (``train.rmse``); see ``repro.experiments.metrics.step_metrics``.
@@ -43,15 +48,15 @@ _STATUSES: Final[tuple[str, ...]] = get_args(RunStatus)
 
 
 class InvalidRunFilterError(UsageError, ValueError):
-    def __init__(self, option: str, value: str, reason: str) -> None:
-        self.option, self.value, self.reason = option, value, reason
-        super().__init__(f"{option} {value!r}: {reason}")
+    def __init__(self, field: str, value: str, reason: str) -> None:
+        self.field, self.value, self.reason = field, value, reason
+        super().__init__(f"{field} {value!r}: {reason}")
 
 
 class InvalidMetricFilterError(InvalidRunFilterError):
     def __init__(self, expression: str, reason: str) -> None:
         self.expression = expression
-        super().__init__("--metric", expression, reason)
+        super().__init__("metric", expression, reason)
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def _number(expression: str, text: str) -> float:
 def parse_tag_filter(pair: str) -> tuple[str, str]:
     key, sep, value = pair.partition("=")
     if not sep or not key.strip():
-        raise InvalidRunFilterError("--tag", pair, "expected KEY=VALUE")
+        raise InvalidRunFilterError("tag", pair, "expected KEY=VALUE")
     return key.strip(), value
 
 
@@ -116,8 +121,8 @@ class RunFilter:
         commit: str | None = None,
         status: str | None = None,
     ) -> RunFilter:
-        """A filter from the command line's words; a malformed one is an
-        ``InvalidRunFilterError`` naming the option."""
+        """A filter from a user's words (options, or a page's parameters);
+        a malformed one is an ``InvalidRunFilterError`` naming its field."""
         return cls(
             pipeline=pipeline,
             tags=tuple(parse_tag_filter(pair) for pair in tags),
@@ -139,13 +144,13 @@ class RunFilter:
 def _commit_prefix(text: str) -> str:
     prefix = text.strip().lower()
     if not _HEX.match(prefix):
-        raise InvalidRunFilterError("--commit", text, "expected a commit id or a prefix of one")
+        raise InvalidRunFilterError("commit", text, "expected a commit id or a prefix of one")
     return prefix
 
 
 def _status(text: str) -> str:
     if text not in _STATUSES:
-        raise InvalidRunFilterError("--status", text, f"expected one of {', '.join(_STATUSES)}")
+        raise InvalidRunFilterError("status", text, f"expected one of {', '.join(_STATUSES)}")
     return text
 
 

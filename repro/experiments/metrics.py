@@ -55,7 +55,8 @@ class AmbiguousMetricError(ReproError, LookupError):
 class InvalidMetricAxisError(UsageError, ValueError):
     def __init__(self, by: str) -> None:
         self.by = by
-        super().__init__(f"--by {by!r}: expected one of {', '.join(_AXES)}")
+        # Named as the CLI's option (--by) and the metrics page's parameter are.
+        super().__init__(f"by {by!r}: expected one of {', '.join(_AXES)}")
 
 
 def step_metrics(record: RunRecord, metric: str) -> dict[str, float]:

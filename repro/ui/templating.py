@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from repro.ui.errors import UiDependencyError
 from repro.views.formats import human_duration, human_size, short_oid
+from repro.views.lineage_graph import Linker
 
 if TYPE_CHECKING:
     import jinja2
 
 __all__ = ["FILTERS", "Linker", "no_links", "report_environment", "stylesheet"]
 
-# Builds the path of another page (a name of repro.ui.routes.ROUTES, its
-# values), or None where there are no other pages: a report is one file.
-Linker = Callable[..., str | None]
 
 FILTERS: dict[str, Callable[..., Any]] = {
     "size": human_size,

@@ -1,35 +1,45 @@
 """An artifact's lineage across runs: the step that made it, the runs that
 reused or re-made it, the steps that consumed it, the models it is a version
-of, and its ancestry back to the data snapshots, as data and as a Graphviz
-drawing.
+of, and its ancestry back to the data snapshots (drawn by
+``repro.views.lineage_graph``).
 
 Objects are content-addressed, so the same bytes made by different runs are
 one artifact: its producer is the first run that executed the step making
 it; a replay that executed it again re-made it, and a run whose step was
 cached reused it.
+
+Every run is looked at through its digest (``repro.views.run_summaries``);
+the only records loaded are those of the runs whose steps first made the
+artifacts of the ancestry, for their types and sizes. Lists of runs show
+the newest ``MAX_USES`` and count the rest.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from repro.errors import ReproError
 from repro.lineage.runs import RunIndex
 from repro.models.modelsfile import ModelsFile, read_models_file
 from repro.models.registry import models_path
-from repro.models.versions import collect_versions
-from repro.views.formats import human_size, short_oid
-from repro.views.graphviz import dot_quote, dot_tooltip, dot_url, render_svg
+from repro.views.run_summaries import (
+    RunDigest,
+    RunSummaries,
+    SnapshotDigest,
+    StepFlow,
+    run_summaries,
+)
 
 if TYPE_CHECKING:
-    from repro.lineage.records import ArtifactRecord, InputSnapshot, RunRecord
+    from repro.lineage.records import ArtifactRecord, RunRecord
     from repro.project import Project
 
 __all__ = [
+    "MAX_USES",
     "MIN_PREFIX",
     "AmbiguousArtifactError",
     "AncestorStep",
@@ -39,21 +49,16 @@ __all__ = [
     "ArtifactLineage",
     "DataSource",
     "Flow",
-    "Linker",
     "ModelUse",
     "StepUse",
     "UnknownArtifactError",
-    "ancestry_dot",
-    "ancestry_svg",
+    "Uses",
     "artifact_lineage",
 ]
 
 MIN_PREFIX = 8
+MAX_USES: Final = 50
 _HEX = re.compile(r"[0-9a-f]+")
-
-# Builds the path of a page (a route name and its values), or None where
-# there are no pages to link to.
-Linker = Callable[..., str | None]
 
 
 class ArtifactIdError(ReproError, LookupError):
@@ -148,91 +153,65 @@ class Ancestry:
 
 
 @dataclass(frozen=True)
+class Uses:
+    """The steps that met the artifact one way: the newest ``MAX_USES``
+    of them, and how many there are."""
+
+    shown: tuple[StepUse, ...]  # newest first
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
+@dataclass(frozen=True)
 class ArtifactLineage:
     artifact: ArtifactFacts
     producer: StepUse | None  # None for a data snapshot
-    remade: tuple[StepUse, ...]  # later executions that made the same bytes (replays)
-    reuses: tuple[StepUse, ...]  # cached steps that took it from an earlier run
-    consumers: tuple[StepUse, ...]
+    remade: Uses  # later executions that made the same bytes (replays)
+    reuses: Uses  # cached steps that took it from an earlier run
+    consumers: Uses
     models: tuple[ModelUse, ...]
     ancestry: Ancestry
 
 
-@dataclass(frozen=True)
-class _Made:
-    record: RunRecord
-    step: str
-    name: str
-    artifact: ArtifactRecord
-
-
 @dataclass
-class _Index:
-    """Every artifact the local records mention, by id, in run order."""
+class _Records:
+    """The records loaded for the page, each once."""
 
-    records: list[RunRecord]
-    made: dict[str, list[_Made]] = field(default_factory=dict)
-    consumed: dict[str, list[StepUse]] = field(default_factory=dict)
-    snapshots: dict[str, InputSnapshot] = field(default_factory=dict)
+    index: RunIndex
+    loaded: dict[str, RunRecord] = field(default_factory=dict)
 
-    @classmethod
-    def build(cls, records: Iterable[RunRecord]) -> _Index:
-        index = cls(sorted(records, key=lambda record: record.id))
-        for record in index.records:
-            index._add(record)
-        return index
-
-    def _add(self, record: RunRecord) -> None:
-        for snapshot in record.inputs.values():
-            self.snapshots.setdefault(snapshot.oid, snapshot)
-        for name, step in record.ordered_steps():
-            for output, artifact in [*step.outputs.items(), *step.artifacts.items()]:
-                self.made.setdefault(artifact.oid, []).append(_Made(record, name, output, artifact))
-            inputs = step.fingerprints.inputs if step.fingerprints is not None else {}
-            for argument, oid in inputs.items():
-                self.consumed.setdefault(oid, []).append(_use(record, name, argument))
-
-    def resolve(self, prefix: str) -> str:
-        known = self.made.keys() | self.snapshots.keys()
-        if prefix in known:
-            return prefix
-        matches = sorted(oid for oid in known if oid.startswith(prefix))
-        if not matches:
-            raise UnknownArtifactError(prefix)
-        if len(matches) > 1:
-            raise AmbiguousArtifactError(prefix, matches)
-        return matches[0]
-
-    def origin(self, oid: str) -> _Made | None:
-        """The first execution that made ``oid`` (else the first step
-        recording it, when the run that executed it is not here)."""
-        made = self.made.get(oid, [])
-        executed = [m for m in made if m.record.steps[m.step].status == "executed"]
-        first = executed or made
-        return first[0] if first else None
-
-    def source(self, oid: str, record: RunRecord | None) -> DataSource | None:
-        """The data snapshot ``oid`` is, as ``record`` (the run that read it) names it."""
-        own = [s for s in record.inputs.values() if s.oid == oid] if record is not None else []
-        snapshot = own[0] if own else self.snapshots.get(oid)
-        return _data_source(snapshot) if snapshot is not None else None
+    def artifact(self, flow: StepFlow, oid: str) -> ArtifactRecord:
+        """The record of object ``oid`` as ``flow`` made it."""
+        record = self.loaded.get(flow.run.id)
+        if record is None:
+            record = self.loaded[flow.run.id] = self.index.load(flow.run.id)
+        step = record.steps[flow.step.name]
+        made = [*step.outputs.items(), *step.artifacts.items()]
+        return next(artifact for name, artifact in made if (name, artifact.oid) == (flow.name, oid))
 
 
-def _use(record: RunRecord, step: str, name: str) -> StepUse:
-    found = record.steps[step]
+def _use(flow: StepFlow) -> StepUse:
     return StepUse(
-        run=record.id,
-        pipeline=record.pipeline,
-        created=record.created,
-        step=step,
-        name=name,
-        status=found.status,
-        cached_from=found.cached_from,
-        replay_of=record.replay_of,
+        run=flow.run.id,
+        pipeline=flow.run.pipeline,
+        created=flow.run.created,
+        step=flow.step.name,
+        name=flow.name,
+        status=flow.step.status,
+        cached_from=flow.step.cached_from,
+        replay_of=flow.run.replay_of,
     )
 
 
-def _data_source(snapshot: InputSnapshot) -> DataSource:
+def _newest(flows: Sequence[StepFlow]) -> Uses:
+    """``flows`` (oldest run first) as uses, the newest ``MAX_USES`` shown."""
+    return Uses(tuple(_use(flow) for flow in reversed(flows[-MAX_USES:])), len(flows))
+
+
+def _data_source(snapshot: SnapshotDigest) -> DataSource:
     return DataSource(
         snapshot.uri, snapshot.oid, snapshot.files, snapshot.bytes, snapshot.kind, snapshot.mode
     )
@@ -255,39 +234,69 @@ def _check_prefix(text: str) -> str:
     return prefix
 
 
+def _resolve(summaries: RunSummaries, prefix: str) -> str:
+    if prefix in summaries.made or prefix in summaries.snapshotted:
+        return prefix
+    known = [*summaries.made, *summaries.snapshotted]
+    matches = sorted({oid for oid in known if oid.startswith(prefix)})
+    if not matches:
+        raise UnknownArtifactError(prefix)
+    if len(matches) > 1:
+        raise AmbiguousArtifactError(prefix, matches)
+    return matches[0]
+
+
+def _origin(summaries: RunSummaries, oid: str) -> StepFlow | None:
+    """The first execution that made ``oid`` (else the first step
+    recording it, when the run that executed it is not here)."""
+    made = summaries.made.get(oid, ())
+    executed = [flow for flow in made if flow.step.status == "executed"]
+    first = executed or made
+    return first[0] if first else None
+
+
+def _source(summaries: RunSummaries, oid: str, reader: RunDigest | None) -> DataSource | None:
+    """The data snapshot ``oid`` is, as ``reader`` (the run that read it) names it."""
+    own = [s for s in reader.snapshots if s.oid == oid] if reader is not None else []
+    if own:
+        return _data_source(own[0])
+    readers = summaries.snapshotted.get(oid)
+    return _data_source(readers[0][1]) if readers else None
+
+
 def artifact_lineage(project: Project, oid: str) -> ArtifactLineage:
     """The lineage of the artifact ``oid`` (a whole id or a unique prefix of
     at least MIN_PREFIX hex digits) across every local run record."""
     prefix = _check_prefix(oid)
-    index = _Index.build(RunIndex(project.repro_dir).records())
-    found = index.resolve(prefix)
-    made = index.made.get(found, [])
-    uses = [_use(m.record, m.step, m.name) for m in made]
-    executed = [use for use in uses if use.status == "executed"]
-    origin = index.origin(found)
+    summaries = run_summaries(project)
+    found = _resolve(summaries, prefix)
+    records = _Records(RunIndex(project.repro_dir))
+    made = summaries.made.get(found, ())
+    executed = [flow for flow in made if flow.step.status == "executed"]
     return ArtifactLineage(
-        artifact=_root_facts(index, found, origin),
-        producer=executed[0] if executed else None,
-        remade=tuple(executed[1:]),
-        reuses=tuple(use for use in uses if use.status != "executed"),
-        consumers=tuple(index.consumed.get(found, [])),
-        models=_models(project, index.records, found),
-        ancestry=_ancestry(index, found),
+        artifact=_root_facts(summaries, records, found),
+        producer=_use(executed[0]) if executed else None,
+        remade=_newest(executed[1:]),
+        reuses=_newest([flow for flow in made if flow.step.status != "executed"]),
+        consumers=_newest(summaries.consumed.get(found, ())),
+        models=_models(project, summaries, found),
+        ancestry=_ancestry(summaries, records, found),
     )
 
 
-def _root_facts(index: _Index, oid: str, origin: _Made | None) -> ArtifactFacts:
+def _root_facts(summaries: RunSummaries, records: _Records, oid: str) -> ArtifactFacts:
+    origin = _origin(summaries, oid)
     if origin is not None:
-        return _facts(origin.artifact)
-    source = index.source(oid, None)
-    assert source is not None  # resolve() knows only made and snapshotted ids
+        return _facts(records.artifact(origin, oid))
+    source = _source(summaries, oid, None)
+    assert source is not None  # _resolve() knows only made and snapshotted ids
     return _snapshot_facts(source)
 
 
-def _models(project: Project, records: list[RunRecord], oid: str) -> tuple[ModelUse, ...]:
+def _models(project: Project, summaries: RunSummaries, oid: str) -> tuple[ModelUse, ...]:
     promotions = read_models_file(models_path(project))
     versions = sorted(
-        (version for version in collect_versions(records) if version.oid == oid),
+        (version for version in summaries.versions if version.oid == oid),
         key=lambda version: version.name,
     )
     return tuple(ModelUse(v.name, v.runs, _aliases_to(promotions, v.name, oid)) for v in versions)
@@ -300,43 +309,38 @@ def _aliases_to(promotions: ModelsFile, name: str, oid: str) -> tuple[str, ...]:
 
 @dataclass
 class _Walk:
-    index: _Index
+    summaries: RunSummaries
+    records: _Records
     artifacts: list[ArtifactFacts] = field(default_factory=list)
     steps: dict[tuple[str, str], AncestorStep] = field(default_factory=dict)
     sources: list[DataSource] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
 
-    def visit(self, oid: str, reader: RunRecord | None) -> list[tuple[str, RunRecord]]:
+    def visit(self, oid: str, reader: RunDigest | None) -> list[tuple[str, RunDigest]]:
         """Record ``oid``; the inputs of the step that made it, to visit next."""
-        origin = self.index.origin(oid)
+        origin = _origin(self.summaries, oid)
         if origin is None:
-            source = self.index.source(oid, reader)
+            source = _source(self.summaries, oid, reader)
             if source is None:
                 self.unknown.append(oid)
             else:
                 self.sources.append(source)
             return []
-        self.artifacts.append(_facts(origin.artifact))
-        step = self._step(origin)
-        return [(flow.oid, origin.record) for flow in step.inputs]
+        self.artifacts.append(_facts(self.records.artifact(origin, oid)))
+        self._add_step(origin, oid)
+        return [(input_oid, origin.run) for _, input_oid in origin.step.inputs]
 
-    def _step(self, origin: _Made) -> AncestorStep:
-        key = (origin.record.id, origin.step)
+    def _add_step(self, origin: StepFlow, oid: str) -> None:
+        key = (origin.run.id, origin.step.name)
         known = self.steps.get(key)
-        output = Flow(origin.name, origin.artifact.oid)
-        if known is None:
-            fingerprints = origin.record.steps[origin.step].fingerprints
-            inputs = sorted((fingerprints.inputs if fingerprints is not None else {}).items())
-            known = AncestorStep(key[0], key[1], tuple(Flow(name, oid) for name, oid in inputs), ())
-        self.steps[key] = AncestorStep(
-            known.run, known.step, known.inputs, (*known.outputs, output)
-        )
-        return known
+        inputs = tuple(Flow(name, made) for name, made in origin.step.inputs)
+        outputs = known.outputs if known is not None else ()
+        self.steps[key] = AncestorStep(*key, inputs, (*outputs, Flow(origin.name, oid)))
 
 
-def _ancestry(index: _Index, oid: str) -> Ancestry:
-    walk = _Walk(index)
-    pending: deque[tuple[str, RunRecord | None]] = deque([(oid, None)])
+def _ancestry(summaries: RunSummaries, records: _Records, oid: str) -> Ancestry:
+    walk = _Walk(summaries, records)
+    pending: deque[tuple[str, RunDigest | None]] = deque([(oid, None)])
     seen = {oid}
     while pending:
         for parent, reader in walk.visit(*pending.popleft()):
@@ -349,65 +353,3 @@ def _ancestry(index: _Index, oid: str) -> Ancestry:
         tuple(walk.sources),
         tuple(walk.unknown),
     )
-
-
-def ancestry_dot(lineage: ArtifactLineage, link: Linker) -> str:
-    """The ancestry as DOT: data snapshots, steps and artifacts from left to
-    right, each linked to its page when ``link`` gives one."""
-    ancestry = lineage.ancestry
-    nodes: dict[str, str] = {}
-    lines = [
-        "digraph ancestry {",
-        '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.3, ranksep=0.45];',
-        '  node [fontname="Helvetica", fontsize=10, style=filled, fillcolor="#ffffff"];',
-        '  edge [fontname="Helvetica", fontsize=9, color="#5f6b7a"];',
-    ]
-    for source in ancestry.sources:
-        lines.append(_data_node(nodes, source, link))
-    for artifact in ancestry.artifacts:
-        lines.append(_artifact_node(nodes, artifact, link, artifact.oid == lineage.artifact.oid))
-    for unknown in ancestry.unknown:
-        label = f"{short_oid(unknown)}\n(no local record)"
-        lines.append(_node(nodes, unknown, label, "shape=note, style=dashed", None))
-    for step in ancestry.steps:
-        lines.extend(_step_lines(nodes, step, link))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def ancestry_svg(lineage: ArtifactLineage, link: Linker) -> str:
-    """The ancestry drawn by Graphviz, an ``<svg>`` element."""
-    return render_svg(ancestry_dot(lineage, link))
-
-
-def _node(nodes: dict[str, str], key: str, label: str, attrs: str, href: str | None) -> str:
-    # Node names are made up here, so that no user text is a DOT identifier.
-    name = nodes.setdefault(key, f"n{len(nodes)}")
-    url = f", URL={dot_url(href)}" if href else ""
-    # Graphviz shows a label's line breaks as "\\n" in the tooltip it derives.
-    tooltip = dot_tooltip(label.replace("\n", " · "))
-    return f"  {name} [{attrs}, label={dot_quote(label)}, tooltip={tooltip}{url}];"
-
-
-def _data_node(nodes: dict[str, str], source: DataSource, link: Linker) -> str:
-    files = "1 file" if source.files == 1 else f"{source.files} files"
-    label = f"{source.uri}\n{files} · {human_size(source.bytes)}"
-    href = link("tree", oid=source.oid) if source.mode == "copy" else None
-    return _node(nodes, source.oid, label, "shape=cylinder", href)
-
-
-def _artifact_node(nodes: dict[str, str], artifact: ArtifactFacts, link: Linker, root: bool) -> str:
-    label = f"{artifact.type}\n{short_oid(artifact.oid)} · {human_size(artifact.size)}"
-    attrs = 'shape=note, penwidth=2, fillcolor="#e8eefb"' if root else "shape=note"
-    return _node(nodes, artifact.oid, label, attrs, link("artifact", oid=artifact.oid))
-
-
-def _step_lines(nodes: dict[str, str], step: AncestorStep, link: Linker) -> list[str]:
-    key = f"step:{step.run}/{step.step}"
-    attrs = 'shape=box, style="rounded,filled", fillcolor="#f4f6f9"'
-    label = f"{step.step}\nrun {step.run}"
-    lines = [_node(nodes, key, label, attrs, link("run", run=step.run))]
-    name = nodes[key]
-    lines += [f"  {nodes[f.oid]} -> {name} [label={dot_quote(f.name)}];" for f in step.inputs]
-    lines += [f"  {name} -> {nodes[f.oid]} [label={dot_quote(f.name)}];" for f in step.outputs]
-    return lines

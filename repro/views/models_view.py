@@ -5,24 +5,33 @@ alias points, and its promotion history from Git.
 A model appears when a succeeded run recorded a version of it, or when
 models.yaml names it (promoted from runs recorded elsewhere: its aliases
 are shown, their versions marked as not recorded here).
+
+The versions are found in the runs' digests (``repro.views.run_summaries``);
+the only records loaded are those of the versions shown: each model's
+latest on the list, a model's newest ``MAX_VERSIONS`` on its page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from repro.git.errors import NotInGitError
+from repro.lineage.runs import RunIndex
 from repro.models.errors import UnknownModelError
 from repro.models.history import HistoryEntry, promotion_history
 from repro.models.lineage import lineage_of
-from repro.models.registry import Registry, load_registry
+from repro.models.modelsfile import ModelsFile, read_models_file
+from repro.models.registry import Registry, models_path
+from repro.views.run_summaries import run_summaries
 
 if TYPE_CHECKING:
     from repro.models.versions import Version
     from repro.project import Project
 
 __all__ = [
+    "MAX_VERSIONS",
     "AliasTarget",
     "ModelPage",
     "ModelSummary",
@@ -31,6 +40,8 @@ __all__ = [
     "model_page",
     "models_index",
 ]
+
+MAX_VERSIONS: Final = 50
 
 
 @dataclass(frozen=True)
@@ -74,52 +85,79 @@ class ModelsIndex:
 @dataclass(frozen=True)
 class ModelPage:
     name: str
-    versions: tuple[VersionRow, ...]  # newest first
+    versions: tuple[VersionRow, ...]  # the newest MAX_VERSIONS, newest first
+    version_count: int  # every version recorded here
     aliases: tuple[AliasTarget, ...]
     history: tuple[HistoryEntry, ...] | None  # newest first; None outside Git
+
+    @property
+    def more(self) -> int:
+        """Older versions left out."""
+        return self.version_count - len(self.versions)
 
 
 def models_index(project: Project) -> ModelsIndex:
     """Every model the local runs recorded or models.yaml names."""
-    registry = load_registry(project)
+    versions, promotions = _versions(project)
+    by_name = _by_name(versions)
+    names = sorted(by_name.keys() | promotions.models.keys())
+    latest = [found[0] for found in by_name.values()]
+    registry = _registry(project, versions, promotions, latest)
     return ModelsIndex(
-        models=tuple(_summary(registry, name) for name in _names(registry)),
+        models=tuple(_summary(registry, name, by_name.get(name, [])) for name in names),
         models_file=registry.models_path,
     )
 
 
 def model_page(project: Project, name: str) -> ModelPage:
-    """Model ``name``'s versions, aliases and promotion history."""
-    registry = load_registry(project)
-    if name not in _names(registry):
-        raise UnknownModelError(name, _names(registry))
+    """Model ``name``'s newest versions, aliases and promotion history."""
+    versions, promotions = _versions(project)
+    by_name = _by_name(versions)
+    if name not in by_name and name not in promotions.models:
+        raise UnknownModelError(name, sorted(by_name.keys() | promotions.models.keys()))
+    found = by_name.get(name, [])
+    shown = found[:MAX_VERSIONS]
+    registry = _registry(project, versions, promotions, shown)
     return ModelPage(
         name=name,
-        versions=_versions(registry, name),
-        aliases=_aliases(registry, name),
+        versions=tuple(_row(registry, version, version is found[0]) for version in shown),
+        version_count=len(found),
+        aliases=_aliases(registry, name, found),
         history=_history(registry.models_path, name),
     )
 
 
-def _names(registry: Registry) -> list[str]:
-    return sorted(set(registry.names()) | set(registry.promotions.models))
+def _versions(project: Project) -> tuple[tuple[Version, ...], ModelsFile]:
+    return run_summaries(project).versions, read_models_file(models_path(project))
 
 
-def _summary(registry: Registry, name: str) -> ModelSummary:
-    versions = _versions(registry, name)
+def _by_name(versions: Sequence[Version]) -> dict[str, list[Version]]:
+    """Model name -> its versions, newest first."""
+    found: dict[str, list[Version]] = {}
+    for version in versions:
+        found.setdefault(version.name, []).append(version)
+    return found
+
+
+def _registry(
+    project: Project,
+    versions: tuple[Version, ...],
+    promotions: ModelsFile,
+    shown: Sequence[Version],
+) -> Registry:
+    """The registry, holding the records of the runs that made ``shown``."""
+    index = RunIndex(project.repro_dir)
+    records = {run: index.load(run) for run in sorted({version.run for version in shown})}
+    return Registry(models_path(project), versions, records, promotions)
+
+
+def _summary(registry: Registry, name: str, found: list[Version]) -> ModelSummary:
     return ModelSummary(
         name=name,
-        versions=len(versions),
-        aliases=_aliases(registry, name),
-        latest=versions[0] if versions else None,
+        versions=len(found),
+        aliases=_aliases(registry, name, found),
+        latest=_row(registry, found[0], latest=True) if found else None,
     )
-
-
-def _versions(registry: Registry, name: str) -> tuple[VersionRow, ...]:
-    if name not in registry.names():
-        return ()
-    versions = registry.versions_of(name)
-    return tuple(_row(registry, version, version is versions[0]) for version in versions)
 
 
 def _row(registry: Registry, version: Version, latest: bool) -> VersionRow:
@@ -139,8 +177,8 @@ def _row(registry: Registry, version: Version, latest: bool) -> VersionRow:
     )
 
 
-def _aliases(registry: Registry, name: str) -> tuple[AliasTarget, ...]:
-    recorded = {version.oid for version in registry.versions if version.name == name}
+def _aliases(registry: Registry, name: str, found: list[Version]) -> tuple[AliasTarget, ...]:
+    recorded = {version.oid for version in found}
     return tuple(
         AliasTarget(alias, promo.version, promo.run, promo.promoted_at, promo.version in recorded)
         for alias, promo in sorted(registry.aliases_of(name).items())

@@ -8,6 +8,8 @@ object is built; a pickle is loaded only where the project opted in.
 
 Whatever is wrong with the stored data (an object not pulled yet, bytes a
 reader refuses) becomes a one-line note in the preview, never an error.
+Each reader catches what its library raises for such bytes around that
+library's call alone, so that an error in repro's own code still surfaces.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import reprlib
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any, Final, Literal
+from typing import IO, Any, Final, Literal, TypeVar
 
 from repro.errors import ReproError
 from repro.lineage.records import ArtifactRecord
@@ -52,21 +54,36 @@ ARRAY_LOAD_LIMIT: Final = 1 << 20
 BINARY_LIMIT: Final = 512
 MAX_ENTRIES: Final = 20
 PULL_HINT: Final = "repro pull"
-# What reading a user's stored data can raise, from repro's readers and the
-# libraries under them (pyarrow's errors subclass these); anything else is
-# a bug in repro and should surface as one.
-_DATA_ERRORS: Final = (
-    ReproError,
+# What pyarrow raises turning a Parquet file into pandas when the file's
+# pandas metadata (a JSON document in its footer) is damaged: the
+# conversion indexes into the document without checking its shape.
+_PANDAS_METADATA_ERRORS: Final = (
     ValueError,
     TypeError,
     KeyError,
-    IndexError,
-    OSError,
-    ImportError,
     AttributeError,
     NotImplementedError,
-    zipfile.BadZipFile,
 )
+# What zipfile raises reading damaged bytes: a bad header or checksum, a
+# missing entry, a compression method or zip version it lacks, encryption,
+# a size or offset past the end, a negative seek (OSError from a file).
+_ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,
+    KeyError,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    ValueError,
+    OSError,
+)
+
+
+class _UnreadableError(ReproError, ValueError):
+    """Stored bytes a reader refuses; ``reason``: why, in a line."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,7 @@ class DriftPreview:
 
 
 Preview = NotePreview | TablePreview | TextPreview | FilesPreview | EstimatorPreview | DriftPreview
+_T = TypeVar("_T")
 _Reader = Callable[[ObjectStore, ArtifactRecord, MaterializeOptions], Preview]
 
 
@@ -154,8 +172,8 @@ def preview_artifact(
         return absent
     try:
         return reader(store, artifact, options)
-    except _DATA_ERRORS as exc:
-        return NotePreview(f"no preview: {_one_line(exc)}")
+    except ReproError as exc:  # the store's, a materializer's or a reader's word on the data
+        return NotePreview(f"no preview: {_first_line(exc)}")
 
 
 def absent_note(store: ObjectStore, oid: str) -> NotePreview | None:
@@ -180,7 +198,7 @@ def _reads_version(artifact: ArtifactRecord) -> bool:
     return default_registry().by_name(artifact.materializer).reads(artifact.version)
 
 
-def _one_line(error: BaseException) -> str:
+def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines() or [type(error).__name__]
     return lines[0][:300]
 
@@ -202,28 +220,55 @@ def _source(store: ObjectStore, oid: str) -> str | IO[bytes]:
 
 
 def _table(store: ObjectStore, artifact: ArtifactRecord, options: MaterializeOptions) -> Preview:
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    parquet = pq.ParquetFile(_source(store, artifact.oid))
-    schema = parquet.schema_arrow
-    first = next(iter(parquet.iter_batches(batch_size=HEAD_ROWS)), None)  # reads one row group
-    batches = [first] if first is not None else []
-    frame = pa.Table.from_batches(batches, schema=schema).to_pandas().head(HEAD_ROWS)
-    if not isinstance(frame.index, pd.RangeIndex):
-        frame = frame.reset_index()  # an index that means something is shown as columns
-    types = schema.empty_table().to_pandas().dtypes
-    shown = [str(column) for column in frame.columns[:MAX_COLUMNS]]
-    head = tuple(
-        tuple(_cell(value) for value in row[:MAX_COLUMNS])
-        for row in frame.itertuples(index=False, name=None)
-    )
+    parquet, head = _parquet_head(_source(store, artifact.oid))
+    frame, types = _as_pandas(head)
     return TablePreview(
         rows=parquet.metadata.num_rows,
         schema=tuple((str(name), str(dtype)) for name, dtype in types.items()),
-        columns=tuple(shown),
-        head=head,
+        columns=tuple(str(column) for column in frame.columns[:MAX_COLUMNS]),
+        head=_cells(frame),
+    )
+
+
+def _parquet_head(source: str | IO[bytes]) -> tuple[Any, Any]:
+    """The Parquet file at ``source`` and an Arrow table of its first rows,
+    read from its footer and first row group only."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(source)
+        first = next(iter(parquet.iter_batches(batch_size=HEAD_ROWS)), None)
+        batches = [first] if first is not None else []
+        head = pa.Table.from_batches(batches, schema=parquet.schema_arrow)
+        head.validate(full=True)  # now, not as pandas shows a string that is not UTF-8
+        return parquet, head
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        # Not a Parquet file, or a damaged one (a column name that is not UTF-8, say).
+        raise _UnreadableError(_first_line(exc)) from exc
+
+
+def _as_pandas(head: Any) -> tuple[Any, Any]:
+    """``head`` as a DataFrame of at most ``HEAD_ROWS`` rows, and the dtypes
+    of every column, as pandas reads them."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        frame = head.to_pandas().head(HEAD_ROWS)
+        types = head.schema.empty_table().to_pandas().dtypes
+    except (pa.ArrowException, *_PANDAS_METADATA_ERRORS) as exc:
+        raise _UnreadableError(_first_line(exc)) from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        # An index that means something is shown as columns, even one named as a column is.
+        frame = frame.reset_index(allow_duplicates=True)
+    return frame, types
+
+
+def _cells(frame: Any) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        tuple(_cell(value) for value in row[:MAX_COLUMNS])
+        for row in frame.itertuples(index=False, name=None)
     )
 
 
@@ -271,13 +316,18 @@ def _hex(data: bytes, size: int) -> TextPreview:
 
 
 def _array(store: ObjectStore, artifact: ArtifactRecord, options: MaterializeOptions) -> Preview:
+    from tokenize import TokenError  # numpy's, for a header that does not parse
+
     import numpy as np
 
     source = _source(store, artifact.oid)
     mapped: Literal["r"] | None = (
         "r" if isinstance(source, str) and artifact.size > ARRAY_LOAD_LIMIT else None
     )
-    array = np.load(source, mmap_mode=mapped, allow_pickle=False)
+    try:
+        array = np.load(source, mmap_mode=mapped, allow_pickle=False)
+    except (ValueError, EOFError, OSError, TokenError) as exc:  # not a .npy file, or damaged
+        raise _UnreadableError(_first_line(exc)) from exc
     shown = np.array2string(array, threshold=100, edgeitems=3)
     return TextPreview(f"shape {array.shape}, dtype {array.dtype}\n{shown}", "array", False)
 
@@ -295,17 +345,48 @@ def _estimator(
 ) -> Preview:
     from repro.materialize.estimators import trustworthy
 
-    with zipfile.ZipFile(_source(store, artifact.oid)) as archive:
-        schema = json.loads(archive.read("schema.json"))
-    name = f"{schema['__module__']}.{schema['__class__']}"
-    state = schema["content"]
+    schema = _skops_schema(_source(store, artifact.oid))
+    name = f"{_field(schema, '__module__', str)}.{_field(schema, '__class__', str)}"
+    state = _field(schema, "content", dict)
     if state.get("__loader__") != "DictNode":
         return NotePreview(f"a {name}; its parameters are not in a form this repro reads")
     if not trustworthy(name):
         return NotePreview(f"a {name}: not a class from scikit-learn, numpy or scipy")
-    values = state["content"]
-    params = tuple((p, _node_text(values[p])) for p in _param_names(name) if p in values)
+    values = _field(state, "content", dict)
+    params = tuple(
+        (p, _node_text(_field(values, p, dict))) for p in _param_names(name) if p in values
+    )
     return EstimatorPreview(name, params)
+
+
+def _skops_schema(source: str | IO[bytes]) -> dict[str, Any]:
+    """The schema (``schema.json``) of the skops file at ``source``."""
+    from repro.materialize.skopsfile import SCHEMA_NAME
+
+    try:
+        with zipfile.ZipFile(source) as archive:
+            data = archive.read(SCHEMA_NAME)
+    except _ZIP_ERRORS as exc:
+        raise _UnreadableError(f"not a skops file ({_first_line(exc)})") from exc
+    schema = _json_value(data)
+    if not isinstance(schema, dict):
+        raise _UnreadableError(f"the {SCHEMA_NAME} of a skops file holds no JSON object")
+    return schema
+
+
+def _json_value(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _UnreadableError(f"not a skops schema ({_first_line(exc)})") from exc
+
+
+def _field(node: dict[str, Any], key: str, kind: type[_T]) -> _T:
+    """``node[key]``, a ``kind`` in a skops schema this repro reads."""
+    value = node.get(key)
+    if not isinstance(value, kind):
+        raise _UnreadableError(f"the skops schema has no {key!r} of type {kind.__name__}")
+    return value
 
 
 def _param_names(name: str) -> list[str]:
@@ -326,7 +407,7 @@ def _node_text(node: dict[str, Any]) -> str:
     """A value in a skops schema as ``repr`` shows it; a value that skops
     stores as an object (a nested estimator, an array) as its class."""
     if node.get("__loader__") == "JsonNode":
-        return repr(json.loads(node["content"]))
+        return repr(_json_value(_field(node, "content", str)))
     return f"<{node.get('__class__', 'object')}>"
 
 

@@ -3,18 +3,20 @@ its steps with their cache decisions, outputs with previews, metrics, logs,
 its DAG, and the replays that verified it (or, for a replay, the run it
 reproduced and the verdict).
 
-Reads the project only: the run index, the local store and the config.
+Reads the project only: the run index, the local store and the config. The
+replays are found in the runs' digests (``repro.views.run_summaries``), and
+only the newest ``MAX_REPLAYS`` of them are loaded and shown.
 """
 
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from repro.lineage.records import ArtifactRecord, RunRecord, StepRecord
-from repro.lineage.runs import RunIndex, parse_record
+from repro.lineage.runs import RunIndex, RunRecordInvalidError, RunRecordNewerSchemaError
 from repro.materialize.base import MaterializeOptions
 from repro.project import Project
 from repro.store import ObjectStore
@@ -28,8 +30,10 @@ from repro.views.previews import (
     preview_artifact,
     read_capped_text,
 )
+from repro.views.run_summaries import run_summaries
 
 __all__ = [
+    "MAX_REPLAYS",
     "EnvironmentPins",
     "GitPins",
     "LogView",
@@ -38,6 +42,7 @@ __all__ = [
     "ParamPin",
     "Pins",
     "ReplayView",
+    "Replays",
     "RunDetail",
     "SnapshotPin",
     "StepView",
@@ -47,6 +52,7 @@ __all__ = [
 
 DIFF_LIMIT: Final = 64 * 1024
 LOG_LIMIT: Final = 64 * 1024
+MAX_REPLAYS: Final = 20
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,19 @@ class ReplayView:
 
 
 @dataclass(frozen=True)
+class Replays:
+    """The runs that replayed a run: the newest MAX_REPLAYS, and how many there are."""
+
+    shown: tuple[ReplayView, ...]  # newest first
+    total: int
+    problem: str | None = None  # why they could not be looked for
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
+@dataclass(frozen=True)
 class RunDetail:
     id: str
     pipeline: str
@@ -192,7 +211,7 @@ class RunDetail:
     dag_svg: str | None  # drawn by Graphviz, which escapes the text in it
     dag_note: str | None  # why there is no drawing
     logs: tuple[LogView, ...]
-    replays: tuple[ReplayView, ...]  # the runs that replayed this one
+    replays: Replays  # the runs that replayed this one
     replay_of: str | None
     verification: VerificationView | None  # of this run, when it is a replay
 
@@ -202,12 +221,7 @@ def run_detail(project: Project, run: str) -> RunDetail:
     index = RunIndex(project.repro_dir)
     record = index.load(index.resolve(run))
     store = project.store()
-    options = MaterializeOptions(
-        allow_pickle=project.config.materialize.allow_pickle, algorithm=project.config.core.hash
-    )
-    steps = tuple(
-        _step(store, options, record, name, step) for name, step in record.ordered_steps()
-    )
+    steps = _steps(project, store, record)
     svg, note = _drawing(record)
     return RunDetail(
         id=record.id,
@@ -224,7 +238,7 @@ def run_detail(project: Project, run: str) -> RunDetail:
         dag_svg=svg,
         dag_note=note,
         logs=tuple(LogView(step.name, step.log) for step in steps if step.log is not None),
-        replays=_replays(index, record.id),
+        replays=_replays(project, index, record.id),
         replay_of=record.replay_of,
         verification=_verification(record),
     )
@@ -278,21 +292,45 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _step(
-    store: ObjectStore,
-    options: MaterializeOptions,
-    record: RunRecord,
-    name: str,
-    step: StepRecord,
-) -> StepView:
-    models = {(m.step, m.output): m.name for m in record.models}
+@dataclass(frozen=True)
+class _Outputs:
+    """What showing a step's outputs needs: the store, how to read what it
+    holds, and which outputs are model versions."""
 
-    def outputs(stored: dict[str, ArtifactRecord]) -> tuple[OutputView, ...]:
+    store: ObjectStore
+    options: MaterializeOptions
+    models: Mapping[tuple[str, str], str]  # (step, output) -> model
+
+    def views(self, step: str, stored: dict[str, ArtifactRecord]) -> tuple[OutputView, ...]:
         return tuple(
-            _output(store, options, output, artifact, models.get((name, output)))
+            self._view(output, artifact, self.models.get((step, output)))
             for output, artifact in sorted(stored.items())
         )
 
+    def _view(self, name: str, artifact: ArtifactRecord, model: str | None) -> OutputView:
+        return OutputView(
+            name=name,
+            oid=artifact.oid,
+            kind=artifact.kind,
+            type=artifact.type,
+            size=artifact.size,
+            materializer=artifact.materializer,
+            version=artifact.version,
+            model=model,
+            preview=preview_artifact(self.store, artifact, self.options),
+        )
+
+
+def _steps(project: Project, store: ObjectStore, record: RunRecord) -> tuple[StepView, ...]:
+    options = MaterializeOptions(
+        allow_pickle=project.config.materialize.allow_pickle, algorithm=project.config.core.hash
+    )
+    models = {(m.step, m.output): m.name for m in record.models}
+    outputs = _Outputs(store, options, models)
+    return tuple(_step(outputs, name, step) for name, step in record.ordered_steps())
+
+
+def _step(outputs: _Outputs, name: str, step: StepRecord) -> StepView:
     return StepView(
         name=name,
         kind=step.kind,
@@ -308,34 +346,14 @@ def _step(
         upstream=tuple(step.upstream),
         command=step.command,
         image=step.image,
-        outputs=outputs(step.outputs),
-        artifacts=outputs(step.artifacts),
+        outputs=outputs.views(name, step.outputs),
+        artifacts=outputs.views(name, step.artifacts),
         metrics=tuple(MetricView(name, key, value) for key, value in sorted(step.metrics.items())),
         logged_params=tuple(
             (key, _json(value)) for key, value in sorted(step.logged_params.items())
         ),
         tags=tuple(sorted(step.tags.items())),
-        log=_stored_text(store, step.log, LOG_LIMIT) if step.log else None,
-    )
-
-
-def _output(
-    store: ObjectStore,
-    options: MaterializeOptions,
-    name: str,
-    artifact: ArtifactRecord,
-    model: str | None,
-) -> OutputView:
-    return OutputView(
-        name=name,
-        oid=artifact.oid,
-        kind=artifact.kind,
-        type=artifact.type,
-        size=artifact.size,
-        materializer=artifact.materializer,
-        version=artifact.version,
-        model=model,
-        preview=preview_artifact(store, artifact, options),
+        log=_stored_text(outputs.store, step.log, LOG_LIMIT) if step.log else None,
     )
 
 
@@ -354,29 +372,16 @@ def _verification(record: RunRecord) -> VerificationView | None:
     )
 
 
-def _replays(index: RunIndex, run_id: str) -> tuple[ReplayView, ...]:
-    """The recorded runs that replayed ``run_id``. Records are canonical JSON,
-    so only those holding ``"replay_of":"<run_id>"`` are parsed: with
-    thousands of runs, parsing every record would cost more than the page."""
-    mark = f'"replay_of":"{run_id}"'.encode()
-    found = []
-    for other in index.ids():
-        path = os.path.join(index.folder, f"{other}.json")
-        data = _read(path)
-        if mark not in data:
-            continue
-        record = parse_record(data, path)
-        if record.replay_of == run_id:
-            found.append(_replay(record))
-    return tuple(found)
-
-
-def _read(path: str) -> bytes:
+def _replays(project: Project, index: RunIndex, run_id: str) -> Replays:
+    """The recorded runs that replayed ``run_id``, the newest loaded. Every
+    record is looked at: a damaged one leaves the run itself shown, with
+    the reason its replays are not."""
     try:
-        with open(path, "rb") as file:
-            return file.read()
-    except FileNotFoundError:  # removed since the listing
-        return b""
+        found = run_summaries(project).replays.get(run_id, ())
+    except (RunRecordInvalidError, RunRecordNewerSchemaError) as exc:
+        return Replays((), 0, str(exc))
+    shown = tuple(_replay(index.load(digest.id)) for digest in found[:MAX_REPLAYS])
+    return Replays(shown, len(found))
 
 
 def _replay(record: RunRecord) -> ReplayView:

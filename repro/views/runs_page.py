@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from repro.lineage.lock import LOCK_FILE, LockInvalidError, LockNewerSchemaError
 from repro.lineage.records import RunRecord, RunStatus
 from repro.lineage.runs import RunIndex
 from repro.views.formats import short_oid
+from repro.views.paging import Paged
 from repro.views.run_summaries import RunDigest, run_digests
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ __all__ = [
     "RunsPage",
     "RunsQuery",
     "StepCounts",
+    "page_number",
     "recent_runs",
     "run_row",
     "runs_page",
@@ -46,6 +49,9 @@ DEFAULT_PER_PAGE: Final = 50
 MAX_PER_PAGE: Final = 500
 STATUSES: Final[tuple[str, ...]] = get_args(RunStatus)
 _FILTERS: Final = ("pipeline", "tag", "commit", "status")
+# ASCII digits only (str.isdigit() takes "²", which int() refuses), and few
+# enough that int() is cheap and the number means something.
+_NUMBER: Final = re.compile(r"[0-9]{1,9}")
 
 
 class InvalidPageError(UsageError, ValueError):
@@ -73,8 +79,8 @@ class RunsQuery:
             tag=_text(values, "tag"),
             commit=_text(values, "commit"),
             status=_text(values, "status"),
-            page=_number(values, "page", 1),
-            per_page=_number(values, "per_page", DEFAULT_PER_PAGE),
+            page=page_number(values, "page", 1),
+            per_page=page_number(values, "per_page", DEFAULT_PER_PAGE),
         )
 
     @property
@@ -103,12 +109,15 @@ def _text(values: Mapping[str, str], name: str) -> str | None:
     return values.get(name, "").strip() or None
 
 
-def _number(values: Mapping[str, str], name: str, default: int) -> int:
+def page_number(values: Mapping[str, str], name: str, default: int) -> int:
+    """Parameter ``name`` of a request (a page, a count a page) as a number;
+    ``default`` when blank."""
     text = values.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit():
-        raise InvalidPageError(name, text, "expected a whole number")
+    if _NUMBER.fullmatch(text) is None:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise InvalidPageError(name, shown, "expected a whole number (at most 9 digits)")
     return int(text)
 
 
@@ -169,7 +178,7 @@ def run_row(record: RunRecord) -> RunRow:
 
 
 @dataclass(frozen=True)
-class RunsPage:
+class RunsPage(Paged):
     query: RunsQuery
     rows: tuple[RunRow, ...]
     total: int  # runs matching the query, on every page
@@ -177,14 +186,6 @@ class RunsPage:
     pages: int  # at least 1, even with no runs
     pipelines: tuple[str, ...]  # for the filter form
     statuses: tuple[str, ...] = STATUSES
-
-    @property
-    def previous(self) -> int | None:
-        return self.page - 1 if self.page > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.page + 1 if self.page < self.pages else None
 
 
 def runs_page(project: Project, query: RunsQuery) -> RunsPage:

@@ -1,6 +1,7 @@
-"""The snapshot browser: a tree's files with their sizes, which runs read
-or made the tree, and any file's bytes (or any object's), streamed from the
-local store.
+"""The snapshot browser: a tree's files with their sizes, a page at a
+time, which runs read or made the tree (from the runs' digests: no record
+is loaded), and any file's bytes (or any object's), streamed from the local
+store.
 
 A file is found by its path in the tree's manifest, never by a path on
 disk, and an id is checked as hex before the store is asked anything: a
@@ -9,21 +10,25 @@ request can name only what the store holds.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from repro.errors import ReproError
-from repro.lineage.runs import RunIndex
 from repro.store.trees import TREE_PREFIX
+from repro.views.run_summaries import RunSummaries, run_summaries
+from repro.views.runs_page import InvalidPageError
 
 if TYPE_CHECKING:
-    from repro.lineage.records import RunRecord
     from repro.project import Project
     from repro.store import ObjectStore, Tree
 
+from repro.views.paging import Paged
+
 __all__ = [
+    "FILES_PER_PAGE",
     "Download",
     "NotATreeError",
     "ObjectIdError",
@@ -36,6 +41,8 @@ __all__ = [
     "tree_file_download",
     "tree_listing",
 ]
+
+FILES_PER_PAGE: Final = 500
 
 # Control characters, what a header would read as syntax, and what Windows
 # refuses in a file name.
@@ -94,11 +101,19 @@ class TreeUse:
 
 
 @dataclass(frozen=True)
-class TreeListing:
+class TreeListing(Paged):
     oid: str
-    files: tuple[TreeFile, ...]  # by path
-    size: int
+    files: tuple[TreeFile, ...]  # those of the page, by path
+    count: int  # files in the tree
+    size: int  # of every file
     uses: tuple[TreeUse, ...]
+    page: int  # the page shown: the one asked for, or the last
+    pages: int  # at least 1, even for an empty tree
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first file in the tree, from 1."""
+        return (self.page - 1) * FILES_PER_PAGE + 1
 
 
 @dataclass(frozen=True)
@@ -113,47 +128,60 @@ class Download:
 
 
 def _checked(store: ObjectStore, text: str) -> str:
-    if not store.algorithm.is_valid_oid(text):
+    """``text`` as an id of the store (in lower case), refused unless it is one."""
+    oid = text.lower()
+    if not store.algorithm.is_valid_oid(oid):
         raise ObjectIdError(text, store.algorithm.name)
-    return text
+    return oid
 
 
-def tree_listing(project: Project, oid: str) -> TreeListing:
-    """The files of tree ``oid`` and where the local runs met it."""
+def tree_listing(project: Project, oid: str, page: int = 1) -> TreeListing:
+    """Page ``page`` (of FILES_PER_PAGE files; beyond the last: the last)
+    of the files of tree ``oid``, and where the local runs met the tree."""
+    if page < 1:
+        raise InvalidPageError("page", str(page), "pages count from 1")
     store = project.store()
-    tree = _read_tree(store, _checked(store, oid))
+    oid = _checked(store, oid)
+    tree = _read_tree(store, oid)
+    pages = max(1, math.ceil(len(tree.entries) / FILES_PER_PAGE))
+    page = min(page, pages)
+    start = (page - 1) * FILES_PER_PAGE
+    entries = tree.entries[start : start + FILES_PER_PAGE]
     return TreeListing(
         oid=oid,
-        files=tuple(TreeFile(e.path, e.size, e.executable, e.oid) for e in tree.entries),
+        files=tuple(TreeFile(e.path, e.size, e.executable, e.oid) for e in entries),
+        count=len(tree.entries),
         size=tree.size,
-        uses=_uses(RunIndex(project.repro_dir).records(), oid),
+        uses=_uses(run_summaries(project), oid),
+        page=page,
+        pages=pages,
     )
 
 
 def _read_tree(store: ObjectStore, oid: str) -> Tree:
-    from repro.store import Tree
+    from repro.store import InvalidTreeError, Tree
 
     if not store.exists(oid):
         raise ObjectMissingError(oid, "tree")
-    # The first chunk tells a tree from a blob, which may be large: only a
-    # tree is read whole (the blob's reader is dropped, which closes it).
+    # The first chunk tells most blobs from a tree, and a blob may be large:
+    # only what starts as a tree is read whole (the blob's reader is
+    # dropped, which closes it).
     chunks = store.read_chunks(oid)
     first = next(chunks, b"")
     if not first.startswith(TREE_PREFIX):
         raise NotATreeError(oid)
-    return Tree.from_bytes(first + b"".join(chunks), oid)
+    try:
+        return Tree.from_bytes(first + b"".join(chunks), oid)
+    except InvalidTreeError as exc:  # a blob that only starts like a tree
+        raise NotATreeError(oid) from exc
 
 
-def _uses(records: Iterable[RunRecord], oid: str) -> tuple[TreeUse, ...]:
+def _uses(summaries: RunSummaries, oid: str) -> tuple[TreeUse, ...]:
     found: dict[tuple[str | None, str | None, str | None], list[str]] = {}
-    for record in records:
-        for snapshot in record.inputs.values():
-            if snapshot.oid == oid:
-                found.setdefault((snapshot.uri, None, None), []).append(record.id)
-        for name, step in record.ordered_steps():
-            for output, artifact in [*step.outputs.items(), *step.artifacts.items()]:
-                if artifact.oid == oid:
-                    found.setdefault((None, name, output), []).append(record.id)
+    for run, snapshot in summaries.snapshotted.get(oid, ()):
+        found.setdefault((snapshot.uri, None, None), []).append(run.id)
+    for flow in summaries.made.get(oid, ()):
+        found.setdefault((None, flow.step.name, flow.name), []).append(flow.run.id)
     return tuple(
         TreeUse(uri, step, output, len(set(runs)), max(runs))
         for (uri, step, output), runs in found.items()

@@ -69,7 +69,7 @@ def test_a_metric_asked_of_no_runs_says_none_is_recorded() -> None:
 
 
 def test_an_unknown_axis_is_a_usage_error() -> None:
-    with pytest.raises(InvalidMetricAxisError, match=r"--by 'week': expected one of run, commit"):
+    with pytest.raises(InvalidMetricAxisError, match=r"^by 'week': expected one of run, commit"):
         metric_series([flow_record("run1")], "total", by="week")
 
 

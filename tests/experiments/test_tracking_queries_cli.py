@@ -102,7 +102,7 @@ def test_runs_list_with_a_metric_compared_with_a_word_fails_in_one_line(
     result = cli(history.root, "runs", "list", "--metric", "total>=abc")
     line = _one_line_error(result, 2)
     assert line == (
-        "error: --metric 'total>=abc': 'abc' is not a number; compare the metric with one "
+        "error: metric 'total>=abc': 'abc' is not a number; compare the metric with one "
         "(e.g. rmse<0.5)"
     )
 
@@ -234,4 +234,4 @@ def test_metrics_plot_to_an_unknown_suffix_is_a_usage_error(
 
 def test_metrics_plot_by_an_unknown_axis_is_a_usage_error(history: History) -> None:
     result = cli(history.root, "metrics", "plot", "total", "--by", "week")
-    assert _one_line_error(result, 2) == "error: --by 'week': expected one of run, commit"
+    assert _one_line_error(result, 2) == "error: by 'week': expected one of run, commit"

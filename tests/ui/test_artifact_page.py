@@ -58,13 +58,14 @@ def test_the_run_that_reused_it_from_the_cache_is_listed(
     assert f"from run {ui_quickstart.replay}" in section
 
 
-def test_consumed_by_has_a_row_per_consuming_step(
+def test_consumed_by_has_a_row_per_consuming_step_newest_first(
     ui_client: FlaskClient, ui_quickstart: Quickstart
 ) -> None:
     section = _section(_page(ui_client, _production(ui_quickstart)), "consumed-by")
     rows = re.findall(r'<tr data-run="([^"]+)" data-step="([^"]+)">', section)
     runs = [ui_quickstart.first, ui_quickstart.replay, ui_quickstart.retrain]
-    assert rows == [(run, "evaluate") for run in sorted(runs)]
+    assert rows == [(run, "evaluate") for run in sorted(runs, reverse=True)]
+    assert "in all" not in section
 
 
 def test_the_ancestry_draws_the_graph_and_lists_the_housing_snapshot(

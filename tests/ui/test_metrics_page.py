@@ -78,10 +78,12 @@ def test_a_metric_two_steps_log_asks_for_its_step(ui_client: FlaskClient) -> Non
     assert "name one as STEP.METRIC" in response.get_data(as_text=True)
 
 
-def test_an_unknown_axis_is_a_400_page(ui_client: FlaskClient) -> None:
-    response = ui_client.get("/metrics?by=day")
+def test_an_unknown_axis_is_a_400_page_naming_the_parameter(ui_client: FlaskClient) -> None:
+    response = ui_client.get("/metrics?by=zzz")
     assert response.status_code == 400
-    assert "expected one of run, commit" in response.get_data(as_text=True)
+    found = re.search(r'<p class="message">(.*?)</p>', response.get_data(as_text=True))
+    assert found is not None
+    assert found.group(1) == "by &#39;zzz&#39;: expected one of run, commit"
 
 
 def test_no_metrics_says_how_to_log_one(tmp_path: Path) -> None:

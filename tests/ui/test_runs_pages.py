@@ -33,6 +33,13 @@ def _rows(text: str) -> list[str]:
     return re.findall(r'<tr data-run="([^"]+)">', text)
 
 
+def _message(text: str) -> str:
+    """The one line an error page shows."""
+    found = re.search(r'<p class="message">(.*?)</p>', text)
+    assert found is not None, text
+    return found.group(1)
+
+
 def _get(client: FlaskClient, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -111,10 +118,24 @@ def test_a_filter_matching_nothing_says_so(ui_client: FlaskClient) -> None:
     assert 'id="no-runs"' in text and "No run matches these filters" in text
 
 
-def test_a_malformed_filter_is_a_400_page_naming_it(ui_client: FlaskClient) -> None:
-    response = ui_client.get("/runs?status=done")
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "status=zzz",
+            "status &#39;zzz&#39;: expected one of running, succeeded, failed, interrupted",
+        ),
+        ("tag=novalue", "tag &#39;novalue&#39;: expected KEY=VALUE"),
+        ("commit=xyz%21", "commit &#39;xyz!&#39;: expected a commit id or a prefix of one"),
+    ],
+)
+def test_a_malformed_filter_is_a_400_page_naming_its_field(
+    ui_client: FlaskClient, query: str, message: str
+) -> None:
+    """Named as the page's parameter, not as the CLI's option (--status)."""
+    response = ui_client.get(f"/runs?{query}")
     assert response.status_code == 400
-    assert "--status &#39;done&#39;: expected one of" in response.get_data(as_text=True)
+    assert _message(response.get_data(as_text=True)) == message
 
 
 def test_a_page_that_is_not_a_number_is_a_400_page(ui_client: FlaskClient) -> None:

@@ -89,7 +89,7 @@ def test_an_unknown_metric_is_a_lookup_error_listing_the_metrics(
 
 
 def test_an_unknown_axis_is_an_error(ui_quickstart: Quickstart) -> None:
-    with pytest.raises(InvalidMetricAxisError, match=r"'day': expected one of run, commit"):
+    with pytest.raises(InvalidMetricAxisError, match=r"^by 'day': expected one of run, commit$"):
         metrics_chart(ui_quickstart.project, by="day")
 
 

@@ -14,11 +14,10 @@ from repro.lineage.records import ArtifactRecord, Fingerprints, RunRecord, StepR
 from repro.lineage.runs import RunIndex, new_run_id
 from repro.project import Project
 from repro.views.lineage import (
+    MAX_USES,
     AmbiguousArtifactError,
     ArtifactIdError,
     UnknownArtifactError,
-    ancestry_dot,
-    ancestry_svg,
     artifact_lineage,
 )
 
@@ -84,7 +83,7 @@ def test_a_replay_that_executed_the_step_made_the_artifact_again(
     lineage = artifact_lineage(
         ui_quickstart.project, _model_oid(ui_quickstart, ui_quickstart.first)
     )
-    assert [(use.run, use.replay_of) for use in lineage.remade] == [
+    assert [(use.run, use.replay_of) for use in lineage.remade.shown] == [
         (ui_quickstart.replay, ui_quickstart.first)
     ]
 
@@ -95,22 +94,23 @@ def test_a_cached_step_is_a_reuse_naming_the_run_it_came_from(
     lineage = artifact_lineage(
         ui_quickstart.project, _model_oid(ui_quickstart, ui_quickstart.first)
     )
-    assert [(use.run, use.step, use.status) for use in lineage.reuses] == [
+    assert [(use.run, use.step, use.status) for use in lineage.reuses.shown] == [
         (ui_quickstart.retrain, "train_model", "cached")
     ]
-    assert lineage.reuses[0].cached_from == ui_quickstart.replay
+    assert lineage.reuses.shown[0].cached_from == ui_quickstart.replay
 
 
-def test_the_consumers_are_the_steps_that_took_it_as_an_input(
+def test_the_consumers_are_the_steps_that_took_it_as_an_input_newest_first(
     ui_quickstart: Quickstart,
 ) -> None:
     lineage = artifact_lineage(
         ui_quickstart.project, _model_oid(ui_quickstart, ui_quickstart.first)
     )
     runs = [ui_quickstart.first, ui_quickstart.replay, ui_quickstart.retrain]
-    assert [(use.run, use.step, use.name) for use in lineage.consumers] == [
-        (run, "evaluate", "model") for run in sorted(runs)
+    assert [(use.run, use.step, use.name) for use in lineage.consumers.shown] == [
+        (run, "evaluate", "model") for run in sorted(runs, reverse=True)
     ]
+    assert (lineage.consumers.total, lineage.consumers.more) == (3, 0)
 
 
 def test_the_models_naming_it_come_with_their_aliases(ui_quickstart: Quickstart) -> None:
@@ -155,7 +155,7 @@ def test_a_data_snapshot_is_an_artifact_no_step_made(ui_quickstart: Quickstart) 
     lineage = artifact_lineage(ui_quickstart.project, housing.oid)
     assert lineage.producer is None
     assert lineage.artifact.type == "data snapshot"
-    assert {use.step for use in lineage.consumers} == {"ingest_data"}
+    assert {use.step for use in lineage.consumers.shown} == {"ingest_data"}
     assert [source.oid for source in lineage.ancestry.sources] == [housing.oid]
 
 
@@ -199,34 +199,33 @@ def test_an_input_that_no_record_made_ends_the_ancestry_as_unknown(
     assert artifact_lineage(project, made).ancestry.unknown == (stray,)
 
 
-def test_the_ancestry_graph_links_every_node_to_its_page(ui_quickstart: Quickstart) -> None:
-    lineage = artifact_lineage(
-        ui_quickstart.project, _model_oid(ui_quickstart, ui_quickstart.first)
-    )
-    housing = lineage.ancestry.sources[0].oid
-
-    def link(name: str, query: object = None, **values: str) -> str:
-        return f"/{name}/{'/'.join(values.values())}"
-
-    dot = ancestry_dot(lineage, link)
-    assert f'URL="/tree/{housing}"' in dot
-    assert f'URL="/artifact/{lineage.artifact.oid}"' in dot
-    assert f'URL="/run/{ui_quickstart.first}"' in dot
+def _reruns(quickstart: Quickstart, tmp_path: Path, count: int) -> Project:
+    """A copy of the quickstart with ``count`` more runs like the first (every
+    one executed, so each made and consumed its artifacts again)."""
+    project = _copy(quickstart, tmp_path)
+    first = _record(quickstart, quickstart.first)
+    for _ in range(count):
+        _save(project, first.model_copy(update={"id": new_run_id()}))
+    return project
 
 
-def test_the_ancestry_graph_of_a_report_links_nowhere(ui_quickstart: Quickstart) -> None:
-    lineage = artifact_lineage(
-        ui_quickstart.project, _model_oid(ui_quickstart, ui_quickstart.first)
-    )
-    assert "URL=" not in ancestry_dot(lineage, lambda *args, **values: None)
-
-
-def test_graphviz_escapes_html_in_step_names_and_types(
+def test_long_lists_show_the_newest_uses_and_count_the_rest(
     ui_quickstart: Quickstart, tmp_path: Path
 ) -> None:
-    project = _copy(ui_quickstart, tmp_path)
-    retrain = _record(ui_quickstart, ui_quickstart.retrain)
-    _save(project, _with_step(retrain, HTML, "d" * 32, {HTML: "e" * 32}, type_=HTML))
-    svg = ancestry_svg(artifact_lineage(project, "d" * 32), lambda *args, **values: None)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
-    assert "<script" not in svg
+    project = _reruns(ui_quickstart, tmp_path, MAX_USES + 2)
+    lineage = artifact_lineage(project, _model_oid(ui_quickstart, ui_quickstart.first))
+    newest = sorted(RunIndex(project.repro_dir).ids(), reverse=True)[:MAX_USES]
+    assert [use.run for use in lineage.consumers.shown] == newest
+    assert (lineage.consumers.total, lineage.consumers.more) == (MAX_USES + 5, 5)
+    assert (lineage.remade.total, len(lineage.remade.shown)) == (MAX_USES + 3, MAX_USES)
+
+
+def test_a_lineage_loads_only_the_records_of_the_steps_that_made_its_ancestry(
+    ui_quickstart: Quickstart, tmp_path: Path, loaded: list[str]
+) -> None:
+    project = _reruns(ui_quickstart, tmp_path, 30)
+    oid = _model_oid(ui_quickstart, ui_quickstart.first)
+    loaded.clear()
+    lineage = artifact_lineage(project, oid)
+    assert lineage.consumers.total == 33
+    assert loaded == [ui_quickstart.first]  # train_model and ingest_data made the ancestry

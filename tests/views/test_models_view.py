@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from ui_testing import Quickstart
 
-from repro.lineage.runs import RunIndex
+from repro.lineage.runs import RunIndex, new_run_id
 from repro.models.errors import UnknownModelError
+from repro.models.registry import load_registry
 from repro.project import Project, init_project
-from repro.views.models_view import model_page, models_index
+from repro.views.models_view import MAX_VERSIONS, model_page, models_index
+from repro.views.run_summaries import run_summaries
 
 
 def _copy(quickstart: Quickstart, tmp_path: Path) -> Project:
@@ -99,3 +101,53 @@ def test_aliases_of_runs_recorded_elsewhere_are_listed_as_not_recorded(
     (model,) = models_index(project).models
     assert (model.name, model.versions, model.latest) == ("my_model", 0, None)
     assert [(a.alias, a.recorded) for a in model.aliases] == [("production", False)]
+
+
+def _with_versions(quickstart: Quickstart, tmp_path: Path, count: int) -> tuple[Project, list[str]]:
+    """A copy with ``count`` more runs like the retraining one, each with a
+    model version of its own; their ids, oldest first."""
+    project = _copy(quickstart, tmp_path)
+    index = RunIndex(project.repro_dir)
+    record = index.load(quickstart.retrain)
+    runs = []
+    for number in range(count):
+        model = record.models[0].model_copy(update={"version": f"{number:032x}"})
+        copy = record.model_copy(update={"id": new_run_id(), "models": [model]})
+        index.save(copy)
+        runs.append(copy.id)
+    return project, runs
+
+
+def test_a_model_page_shows_the_newest_versions_and_counts_them(
+    ui_quickstart: Quickstart, tmp_path: Path
+) -> None:
+    project, runs = _with_versions(ui_quickstart, tmp_path, MAX_VERSIONS + 1)
+    page = model_page(project, "my_model")
+    assert [version.run for version in page.versions] == runs[::-1][:MAX_VERSIONS]
+    assert (page.version_count, page.more) == (MAX_VERSIONS + 3, 3)
+    assert [alias.recorded for alias in page.aliases] == [True]  # its version is not shown
+
+
+def test_a_model_page_loads_the_records_of_the_versions_it_shows_only(
+    ui_quickstart: Quickstart, tmp_path: Path, loaded: list[str]
+) -> None:
+    project, runs = _with_versions(ui_quickstart, tmp_path, MAX_VERSIONS + 1)
+    loaded.clear()
+    model_page(project, "my_model")
+    assert sorted(loaded) == sorted(runs[::-1][:MAX_VERSIONS])
+
+
+def test_the_models_list_loads_the_record_of_each_latest_version_only(
+    ui_quickstart: Quickstart, tmp_path: Path, loaded: list[str]
+) -> None:
+    project, runs = _with_versions(ui_quickstart, tmp_path, 5)
+    loaded.clear()
+    (model,) = models_index(project).models
+    assert (model.versions, loaded) == (7, [runs[-1]])
+
+
+def test_versions_are_those_the_registry_finds_in_the_records(
+    ui_quickstart: Quickstart, tmp_path: Path
+) -> None:
+    project, _ = _with_versions(ui_quickstart, tmp_path, 3)
+    assert run_summaries(project).versions == tuple(load_registry(project).versions)

@@ -4,11 +4,17 @@ project allows, and a note instead of an error for anything unreadable."""
 from __future__ import annotations
 
 import fractions
+import io
+import json
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import BaggingRegressor
@@ -20,6 +26,7 @@ from repro.lineage.runs import RunIndex
 from repro.materialize import MaterializeOptions, dump, load
 from repro.materialize.base import Artifact
 from repro.store import ObjectStore, open_backend
+from repro.views import previews
 from repro.views.previews import (
     JSON_LIMIT,
     DriftPreview,
@@ -256,3 +263,214 @@ def test_an_id_that_is_not_an_object_id_gives_a_note(store: ObjectStore) -> None
     artifact = _blob(store, b"x", "text").model_copy(update={"oid": "../../etc/passwd"})
     preview = preview_artifact(store, artifact, OPTIONS)
     assert isinstance(preview, NotePreview) and preview.note.startswith("no preview: ")
+
+
+# What the stored data can hold that a reader refuses: a note, each kind.
+
+
+def _damaged(store: ObjectStore, artifact: ArtifactRecord, at: int | None = None) -> ArtifactRecord:
+    """``artifact`` with one byte of its stored object (the middle one, or
+    the one ``at``) flipped in place."""
+    found = store.local_path(artifact.oid)
+    assert found is not None
+    path = Path(found)
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 if at is None else at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return artifact
+
+
+def _note(
+    store: ObjectStore, artifact: ArtifactRecord, options: MaterializeOptions = OPTIONS
+) -> str:
+    preview = preview_artifact(store, artifact, options)
+    assert isinstance(preview, NotePreview), preview
+    assert "\n" not in preview.note
+    return preview.note
+
+
+def _parquet(store: ObjectStore, table: pa.Table) -> ArtifactRecord:
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return _blob(store, buffer.getvalue(), "pandas.parquet")
+
+
+def _skops(store: ObjectStore, entries: dict[str, bytes]) -> ArtifactRecord:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return _blob(store, buffer.getvalue(), "sklearn.skops")
+
+
+def _skops_schema(store: ObjectStore, model: BaseEstimator) -> dict[str, Any]:
+    with zipfile.ZipFile(io.BytesIO(store.read(_stored(store, model).oid))) as archive:
+        schema: dict[str, Any] = json.loads(archive.read("schema.json"))
+    return schema
+
+
+def test_a_corrupt_object_gives_the_stores_note(store: ObjectStore) -> None:
+    artifact = _damaged(store, _stored(store, {"a": "b" * 100}))
+    assert re.match(rf"no preview: object {artifact.oid} is corrupt: ", _note(store, artifact))
+
+
+def test_a_damaged_parquet_file_gives_a_note(store: ObjectStore) -> None:
+    artifact = _damaged(store, _stored(store, pd.DataFrame({"n": range(1000)})), at=-1)
+    assert _note(store, artifact).startswith("no preview: Parquet magic bytes not found")
+
+
+def test_a_parquet_file_cut_short_gives_a_note(store: ObjectStore) -> None:
+    data = store.read(_stored(store, pd.DataFrame({"n": range(10)})).oid)
+    artifact = _blob(store, data[:-20], "pandas.parquet")
+    assert _note(store, artifact).startswith("no preview: ")
+
+
+@pytest.mark.parametrize(
+    "metadata", [b"{not json", b'{"columns": 5}', b'{"index_columns": [{"kind": "range"}]}']
+)
+def test_a_parquet_file_with_damaged_pandas_metadata_gives_a_note(
+    store: ObjectStore, metadata: bytes
+) -> None:
+    table = pa.Table.from_pandas(pd.DataFrame({"n": [1, 2]}))
+    artifact = _parquet(store, table.replace_schema_metadata({b"pandas": metadata}))
+    assert _note(store, artifact).startswith("no preview: ")
+
+
+def test_a_parquet_string_that_is_not_utf8_gives_a_note(store: ObjectStore) -> None:
+    offsets = pa.py_buffer(np.array([0, 1], dtype=np.int32).tobytes())
+    text = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(b"\xff")])
+    assert "Invalid UTF8 sequence" in _note(store, _parquet(store, pa.table({"s": text})))
+
+
+def test_a_frame_with_an_index_named_as_a_column_shows_both(store: ObjectStore) -> None:
+    frame = pd.DataFrame({"a": [1, 2]}, index=pd.Index([5, 6], name="a"))
+    preview = _preview(store, frame)
+    assert preview.columns == ("a", "a")
+    assert preview.head == (("5", "1"), ("6", "2"))
+
+
+def test_a_file_that_is_not_a_zip_is_not_a_skops_file(store: ObjectStore) -> None:
+    artifact = _blob(store, b"PK not a zip", "sklearn.skops")
+    assert _note(store, artifact) == "no preview: not a skops file (File is not a zip file)"
+
+
+def test_a_damaged_skops_file_gives_a_note(store: ObjectStore) -> None:
+    artifact = _damaged(store, _stored(store, LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])))
+    assert _note(store, artifact).startswith("no preview: not a skops file (")
+
+
+def test_a_zip_without_a_schema_is_not_a_skops_file(store: ObjectStore) -> None:
+    note = _note(store, _skops(store, {"other.json": b"{}"}))
+    assert note.startswith("no preview: not a skops file (") and "schema.json" in note
+
+
+def test_a_zip_whose_compression_zipfile_lacks_is_not_a_skops_file(store: ObjectStore) -> None:
+    data = bytearray(store.read(_skops(store, {"schema.json": b"{}"}).oid))
+    # The compression method (0: stored) in the local header and in the central directory.
+    for header in (b"PK\x03\x04", b"PK\x01\x02"):
+        at = data.index(header) + (8 if header == b"PK\x03\x04" else 10)
+        data[at : at + 2] = (99).to_bytes(2, "little")
+    note = _note(store, _blob(store, bytes(data), "sklearn.skops"))
+    assert note == "no preview: not a skops file (That compression method is not supported)"
+
+
+@pytest.mark.parametrize("schema", [b"{not json", b"\xff\xfe{}", b"[1, 2]"])
+def test_a_schema_that_is_no_json_object_gives_a_note(store: ObjectStore, schema: bytes) -> None:
+    assert _note(store, _skops(store, {"schema.json": schema})).startswith("no preview: ")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("__module__",), None, "the skops schema has no '__module__' of type str"),
+        (("content",), [], "the skops schema has no 'content' of type dict"),
+        (("content", "content"), 5, "the skops schema has no 'content' of type dict"),
+        (("content", "content", "fit_intercept"), "x", "no 'fit_intercept' of type dict"),
+        (("content", "content", "fit_intercept", "content"), 1, "no 'content' of type str"),
+        (("content", "content", "fit_intercept", "content"), "{", "not a skops schema ("),
+    ],
+)
+def test_a_schema_missing_a_field_gives_a_note(
+    store: ObjectStore, path: tuple[str, ...], value: Any, message: str
+) -> None:
+    schema = _skops_schema(store, LinearRegression())
+    node = schema
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    artifact = _skops(store, {"schema.json": json.dumps(schema).encode()})
+    assert message in _note(store, artifact)
+
+
+def _npy(header: bytes) -> bytes:
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _npy(b"{'descr': '<f8', 'fortran_order': False, 'shape': (6, \n"),  # a TokenError
+        _npy(b"{'descr': '<f8', 'fortran_order': False, 'shape': (6,), }\n")[:-1],
+        _npy(b"{'descr': '<f8', 'fortran_order': False, 'shape': (6,), }\n") + b"\x00" * 8,
+    ],
+    ids=["header-does-not-parse", "header-cut-short", "data-cut-short"],
+)
+def test_a_damaged_npy_file_gives_a_note(store: ObjectStore, data: bytes) -> None:
+    assert _note(store, _blob(store, data, "numpy.npy")).startswith("no preview: ")
+
+
+def test_a_blob_that_is_not_a_tree_gives_a_note(store: ObjectStore) -> None:
+    artifact = _blob(store, b"not a manifest", "path").model_copy(update={"kind": "tree"})
+    assert _note(store, artifact).startswith("no preview: ")
+
+
+def test_a_blob_that_is_not_a_drift_report_gives_a_note(store: ObjectStore) -> None:
+    assert _note(store, _blob(store, b'{"a": 1}', "drift.report")).startswith("no preview: ")
+
+
+def test_a_pickle_that_does_not_load_gives_a_note(store: ObjectStore) -> None:
+    note = _note(store, _blob(store, b"\x80\x05not a pickle", "pickle"), PICKLES)
+    assert note.startswith("no preview: ")
+
+
+# A bug in repro is not the stored data's fault: it surfaces.
+
+
+@pytest.mark.parametrize(
+    "error", [TypeError, AttributeError, KeyError, IndexError, NotImplementedError, ValueError]
+)
+def test_an_error_in_a_reader_propagates(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    def broken(*args: object) -> Preview:
+        raise error("a bug")
+
+    monkeypatch.setitem(previews._READERS, "json", broken)
+    with pytest.raises(error, match="a bug"):
+        _preview(store, {"a": 1})
+
+
+@pytest.mark.parametrize(
+    ("helper", "value"),
+    [
+        ("_cell", pd.DataFrame({"n": [1]})),
+        ("_param_names", LinearRegression()),
+        ("_hex", bytes(range(256))),
+    ],
+)
+def test_an_error_in_a_readers_own_code_propagates(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch, helper: str, value: object
+) -> None:
+    """Each reader catches its library's errors around that library's call
+    alone, not around repro's code that uses the result."""
+
+    def broken(*args: object) -> Any:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(previews, helper, broken)
+    with pytest.raises(TypeError, match="a bug"):
+        _preview(store, value)

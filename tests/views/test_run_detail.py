@@ -17,7 +17,7 @@ from repro.lineage.records import GitRecord, RunRecord, Verification
 from repro.lineage.runs import AmbiguousRunError, RunIndex, UnknownRunError, new_run_id
 from repro.project import Project
 from repro.views.previews import EstimatorPreview, NotePreview, TablePreview
-from repro.views.run_detail import LOG_LIMIT, ReplayView, run_detail
+from repro.views.run_detail import LOG_LIMIT, MAX_REPLAYS, ReplayView, run_detail
 
 STEPS = list(QUICKSTART_STEPS)
 
@@ -175,14 +175,15 @@ def test_without_graphviz_the_dag_is_a_note(
 
 def test_the_replays_of_a_run_carry_their_verdicts(ui_quickstart: Quickstart) -> None:
     replays = run_detail(ui_quickstart.project, ui_quickstart.first).replays
-    assert [replay.run for replay in replays] == [ui_quickstart.replay]
-    assert replays[0].verification is not None
-    assert replays[0].verification.verdict == "identical"
+    assert [replay.run for replay in replays.shown] == [ui_quickstart.replay]
+    assert (replays.total, replays.more) == (1, 0)
+    assert replays.shown[0].verification is not None
+    assert replays.shown[0].verification.verdict == "identical"
 
 
 def test_a_run_that_only_mentions_a_run_is_not_its_replay(ui_quickstart: Quickstart) -> None:
     # The retraining run reused steps of the replay (cached_from), it did not replay it.
-    assert run_detail(ui_quickstart.project, ui_quickstart.replay).replays == ()
+    assert run_detail(ui_quickstart.project, ui_quickstart.replay).replays.total == 0
 
 
 def test_a_replay_names_its_original_and_its_verdict(ui_quickstart: Quickstart) -> None:
@@ -205,7 +206,7 @@ def test_a_divergent_replay_shows_where_it_diverged(
         explanation="the model's bytes differ",
     )
     run = _save(project, replay, verification=verification)
-    found = {r.run: r for r in run_detail(project, ui_quickstart.first).replays}
+    found = {r.run: r for r in run_detail(project, ui_quickstart.first).replays.shown}
     shown = found[run]
     assert isinstance(shown, ReplayView) and shown.verification is not None
     assert shown.verification.verdict == "different"
@@ -250,3 +251,40 @@ def test_reading_a_run_writes_nothing(ui_quickstart: Quickstart, tmp_path: Path)
     before = _files(project.root)
     run_detail(project, ui_quickstart.retrain)
     assert _files(project.root) == before
+
+
+def _replayed(quickstart: Quickstart, tmp_path: Path, count: int) -> tuple[Project, list[str]]:
+    """A copy of the quickstart whose first run was replayed ``count`` more
+    times; the ids of those replays, oldest first."""
+    project = _copy(quickstart, tmp_path)
+    replay = _record(quickstart, quickstart.replay)
+    return project, [_save(project, replay) for _ in range(count)]
+
+
+def test_a_run_replayed_many_times_shows_its_newest_replays_and_counts_them(
+    ui_quickstart: Quickstart, tmp_path: Path
+) -> None:
+    project, replays = _replayed(ui_quickstart, tmp_path, MAX_REPLAYS + 4)
+    shown = run_detail(project, ui_quickstart.first).replays
+    assert [replay.run for replay in shown.shown] == replays[::-1][:MAX_REPLAYS]
+    assert (shown.total, shown.more) == (MAX_REPLAYS + 5, 5)
+
+
+def test_a_run_page_loads_the_run_and_the_replays_it_shows_only(
+    ui_quickstart: Quickstart, tmp_path: Path, loaded: list[str]
+) -> None:
+    project, replays = _replayed(ui_quickstart, tmp_path, MAX_REPLAYS + 4)
+    loaded.clear()
+    run_detail(project, ui_quickstart.first)
+    assert loaded == [ui_quickstart.first, *replays[::-1][:MAX_REPLAYS]]
+
+
+def test_a_damaged_record_leaves_the_run_shown_with_why_its_replays_are_not(
+    ui_quickstart: Quickstart, tmp_path: Path
+) -> None:
+    project = _copy(ui_quickstart, tmp_path)
+    Path(project.repro_dir, "runs", "01aaaaaaaaaaaa.json").write_text('{"schema": "repro.run/v1"')
+    replays = run_detail(project, ui_quickstart.first).replays
+    assert (replays.shown, replays.total) == ((), 0)
+    assert replays.problem is not None
+    assert "01aaaaaaaaaaaa.json is not a valid run record" in replays.problem

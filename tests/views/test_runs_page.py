@@ -128,9 +128,9 @@ def test_a_filtered_page_counts_every_match(store: Store) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"tag": "team"}, r"--tag 'team': expected KEY=VALUE"),
-        ({"commit": "xyz"}, r"--commit 'xyz': expected a commit id or a prefix"),
-        ({"status": "done"}, r"--status 'done': expected one of running, succeeded"),
+        ({"tag": "team"}, r"^tag 'team': expected KEY=VALUE"),
+        ({"commit": "xyz"}, r"^commit 'xyz': expected a commit id or a prefix"),
+        ({"status": "done"}, r"^status 'done': expected one of running, succeeded"),
     ],
 )
 def test_a_malformed_filter_is_an_error_naming_it(
@@ -179,6 +179,23 @@ def test_a_query_is_read_from_request_parameters() -> None:
 def test_a_page_number_that_is_not_a_number_is_an_error() -> None:
     with pytest.raises(InvalidPageError, match=r"page 'two': expected a whole number"):
         RunsQuery.parse({"page": "two"})
+
+
+@pytest.mark.parametrize("name", ["page", "per_page"])
+@pytest.mark.parametrize("text", ["\u00b2", "\u0663", "1\u00b2", "-1", "+1", "1.0", "1_000"])
+def test_a_number_of_other_than_ascii_digits_is_an_error(name: str, text: str) -> None:
+    with pytest.raises(InvalidPageError, match=rf"{name} .*: expected a whole number"):
+        RunsQuery.parse({name: text})
+
+
+@pytest.mark.parametrize("name", ["page", "per_page"])
+def test_a_number_of_thousands_of_digits_is_an_error_that_quotes_its_start(name: str) -> None:
+    with pytest.raises(InvalidPageError, match=rf"{name} '1{{20}}…': expected a whole number"):
+        RunsQuery.parse({name: "1" * 5000})
+
+
+def test_nine_digits_are_a_page_number() -> None:
+    assert RunsQuery.parse({"page": "123456789"}).page == 123456789
 
 
 def test_a_pages_address_keeps_the_filters() -> None:

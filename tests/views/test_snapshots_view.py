@@ -13,7 +13,10 @@ from ui_testing import Quickstart
 from repro.lineage.runs import RunIndex
 from repro.project import Project
 from repro.snapshot import snapshot
+from repro.store.trees import TREE_PREFIX
+from repro.views.runs_page import InvalidPageError
 from repro.views.snapshots import (
+    FILES_PER_PAGE,
     NotATreeError,
     ObjectIdError,
     ObjectMissingError,
@@ -28,13 +31,17 @@ def _drops(quickstart: Quickstart) -> str:
     return RunIndex(quickstart.project.repro_dir).load(quickstart.retrain).inputs["data/drops/"].oid
 
 
+def _copy(quickstart: Quickstart, tmp_path: Path) -> Project:
+    root = tmp_path / "quickstart"
+    shutil.copytree(quickstart.root, root, symlinks=True)
+    return Project(str(root))
+
+
 def _snapshot_folder(
     quickstart: Quickstart, tmp_path: Path, files: dict[str, bytes]
 ) -> tuple[Project, str]:
-    root = tmp_path / "quickstart"
-    shutil.copytree(quickstart.root, root, symlinks=True)
-    project = Project(str(root))
-    folder = root / "extra"
+    project = _copy(quickstart, tmp_path)
+    folder = Path(project.root, "extra")
     for path, data in files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_bytes(data)
@@ -92,7 +99,7 @@ def test_a_path_not_in_the_manifest_is_not_found(ui_quickstart: Quickstart, path
         tree_file_download(ui_quickstart.project, _drops(ui_quickstart), path)
 
 
-@pytest.mark.parametrize("text", ["../objects", "zz" * 16, "abc", "A" * 32])
+@pytest.mark.parametrize("text", ["../objects", "zz" * 16, "abc", "A" * 31, "\u0130" * 32])
 def test_an_id_that_is_not_a_whole_hex_id_is_refused(ui_quickstart: Quickstart, text: str) -> None:
     with pytest.raises(ObjectIdError, match="is not an object id"):
         tree_listing(ui_quickstart.project, text)
@@ -112,3 +119,66 @@ def test_a_blob_is_not_a_tree(ui_quickstart: Quickstart) -> None:
     blob = tree_listing(ui_quickstart.project, _drops(ui_quickstart)).files[0].oid
     with pytest.raises(NotATreeError, match="not a tree"):
         tree_listing(ui_quickstart.project, blob)
+
+
+def test_an_id_in_upper_case_names_the_same_tree(ui_quickstart: Quickstart) -> None:
+    drops = _drops(ui_quickstart)
+    assert tree_listing(ui_quickstart.project, drops.upper()).oid == drops
+
+
+def test_an_id_in_upper_case_downloads_the_same_object(ui_quickstart: Quickstart) -> None:
+    entry = tree_listing(ui_quickstart.project, _drops(ui_quickstart)).files[0]
+    download = object_download(ui_quickstart.project, entry.oid.upper())
+    assert download.oid == entry.oid
+    assert (
+        b"".join(download.chunks) == (ui_quickstart.root / "data/drops" / entry.path).read_bytes()
+    )
+
+
+@pytest.mark.parametrize("data", [TREE_PREFIX, TREE_PREFIX + b'"xxh3-128","entries":[]}'])
+def test_a_blob_that_starts_like_a_tree_is_not_a_tree(
+    ui_quickstart: Quickstart, tmp_path: Path, data: bytes
+) -> None:
+    project = _copy(ui_quickstart, tmp_path)
+    oid = project.store().write(data)
+    with pytest.raises(NotATreeError, match="not a tree"):
+        tree_listing(project, oid)
+
+
+def _many_files(quickstart: Quickstart, tmp_path: Path, count: int) -> tuple[Project, str]:
+    files = {f"f{number:04}.txt": b"%d" % number for number in range(count)}
+    return _snapshot_folder(quickstart, tmp_path, files)
+
+
+def test_a_large_tree_is_listed_a_page_at_a_time(ui_quickstart: Quickstart, tmp_path: Path) -> None:
+    project, tree = _many_files(ui_quickstart, tmp_path, FILES_PER_PAGE + 3)
+    first, second = tree_listing(project, tree), tree_listing(project, tree, page=2)
+    assert (len(first.files), first.count, first.pages, first.next) == (
+        FILES_PER_PAGE,
+        FILES_PER_PAGE + 3,
+        2,
+        2,
+    )
+    assert [f.path for f in second.files] == [
+        f"f{n:04}.txt" for n in range(FILES_PER_PAGE, FILES_PER_PAGE + 3)
+    ]
+    assert (second.first, second.previous, second.next) == (FILES_PER_PAGE + 1, 1, None)
+
+
+def test_a_page_beyond_the_last_shows_the_last(ui_quickstart: Quickstart) -> None:
+    listing = tree_listing(ui_quickstart.project, _drops(ui_quickstart), page=9)
+    assert (listing.page, listing.pages, len(listing.files)) == (1, 1, 2)
+
+
+def test_page_zero_of_a_tree_is_an_error(ui_quickstart: Quickstart) -> None:
+    with pytest.raises(InvalidPageError, match=r"page '0': pages count from 1"):
+        tree_listing(ui_quickstart.project, _drops(ui_quickstart), page=0)
+
+
+def test_listing_a_tree_loads_no_run_record(
+    ui_quickstart: Quickstart, tmp_path: Path, loaded: list[str]
+) -> None:
+    project, drops = _copy(ui_quickstart, tmp_path), _drops(ui_quickstart)
+    loaded.clear()
+    (use,) = tree_listing(project, drops).uses
+    assert (use.runs, loaded) == (1, [])

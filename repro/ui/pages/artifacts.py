@@ -9,7 +9,8 @@ from flask import Blueprint, render_template
 from repro.ui.app import current_project
 from repro.ui.routes import route_path
 from repro.views.graphviz import GraphvizMissingError
-from repro.views.lineage import ancestry_svg, artifact_lineage
+from repro.views.lineage import artifact_lineage
+from repro.views.lineage_graph import ancestry_svg
 
 __all__ = ["blueprint"]
 

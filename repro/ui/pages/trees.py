@@ -1,15 +1,16 @@
-"""The snapshot browser: a tree's files, each downloadable, and any object
-of the local store by id. Downloads are streamed from the store and always
-sent as attachments, never shown inline."""
+"""The snapshot browser: a tree's files (``?page=N`` beyond the first page),
+each downloadable, and any object of the local store by id. Downloads are
+streamed from the store and always sent as attachments, never shown inline."""
 
 from __future__ import annotations
 
 import unicodedata
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 from repro.ui.app import current_project
+from repro.views.runs_page import page_number
 from repro.views.snapshots import Download, object_download, tree_file_download, tree_listing
 
 __all__ = ["blueprint"]
@@ -19,7 +20,8 @@ blueprint = Blueprint("trees", __name__)
 
 @blueprint.get("/trees/<oid>")
 def tree(oid: str) -> str:
-    return render_template("tree.html", tree=tree_listing(current_project(), oid))
+    listing = tree_listing(current_project(), oid, page_number(request.args, "page", 1))
+    return render_template("tree.html", tree=listing)
 
 
 @blueprint.get("/trees/<oid>/files/<path:path>")
