@@ -3,7 +3,7 @@ CLI, the UI and reports."""
 
 from __future__ import annotations
 
-__all__ = ["human_duration", "human_size", "short_oid"]
+__all__ = ["first_line", "human_duration", "human_size", "short_oid"]
 
 SHORT_OID = 12
 
@@ -30,3 +30,9 @@ def human_duration(seconds: float | None) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message as one line of a page (some libraries' run on)."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0][:300]

@@ -18,16 +18,16 @@ import codecs
 import io
 import json
 import reprlib
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any, Final, Literal, TypeVar
+from typing import IO, Any, Final, Literal
 
 from repro.errors import ReproError
 from repro.lineage.records import ArtifactRecord
 from repro.materialize.base import Artifact, MaterializeOptions
 from repro.store import InvalidOidError, ObjectStore
-from repro.views.formats import short_oid
+from repro.views.formats import first_line, short_oid
+from repro.views.skops_schema import field, node_text, param_names, read_schema
 
 __all__ = [
     "CappedText",
@@ -63,18 +63,6 @@ _PANDAS_METADATA_ERRORS: Final = (
     KeyError,
     AttributeError,
     NotImplementedError,
-)
-# What zipfile raises reading damaged bytes: a bad header or checksum, a
-# missing entry, a compression method or zip version it lacks, encryption,
-# a size or offset past the end, a negative seek (OSError from a file).
-_ZIP_ERRORS: Final = (
-    zipfile.BadZipFile,
-    KeyError,
-    NotImplementedError,
-    RuntimeError,
-    EOFError,
-    ValueError,
-    OSError,
 )
 
 
@@ -151,7 +139,6 @@ class DriftPreview:
 
 
 Preview = NotePreview | TablePreview | TextPreview | FilesPreview | EstimatorPreview | DriftPreview
-_T = TypeVar("_T")
 _Reader = Callable[[ObjectStore, ArtifactRecord, MaterializeOptions], Preview]
 
 
@@ -173,7 +160,7 @@ def preview_artifact(
     try:
         return reader(store, artifact, options)
     except ReproError as exc:  # the store's, a materializer's or a reader's word on the data
-        return NotePreview(f"no preview: {_first_line(exc)}")
+        return NotePreview(f"no preview: {first_line(exc)}")
 
 
 def absent_note(store: ObjectStore, oid: str) -> NotePreview | None:
@@ -196,11 +183,6 @@ def _reads_version(artifact: ArtifactRecord) -> bool:
     from repro.materialize import default_registry
 
     return default_registry().by_name(artifact.materializer).reads(artifact.version)
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    return lines[0][:300]
 
 
 def _head(store: ObjectStore, oid: str, limit: int) -> bytes:
@@ -245,7 +227,7 @@ def _parquet_head(source: str | IO[bytes]) -> tuple[Any, Any]:
         return parquet, head
     except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
         # Not a Parquet file, or a damaged one (a column name that is not UTF-8, say).
-        raise _UnreadableError(_first_line(exc)) from exc
+        raise _UnreadableError(first_line(exc)) from exc
 
 
 def _as_pandas(head: Any) -> tuple[Any, Any]:
@@ -258,7 +240,7 @@ def _as_pandas(head: Any) -> tuple[Any, Any]:
         frame = head.to_pandas().head(HEAD_ROWS)
         types = head.schema.empty_table().to_pandas().dtypes
     except (pa.ArrowException, *_PANDAS_METADATA_ERRORS) as exc:
-        raise _UnreadableError(_first_line(exc)) from exc
+        raise _UnreadableError(first_line(exc)) from exc
     if not isinstance(frame.index, pd.RangeIndex):
         # An index that means something is shown as columns, even one named as a column is.
         frame = frame.reset_index(allow_duplicates=True)
@@ -327,7 +309,7 @@ def _array(store: ObjectStore, artifact: ArtifactRecord, options: MaterializeOpt
     try:
         array = np.load(source, mmap_mode=mapped, allow_pickle=False)
     except (ValueError, EOFError, OSError, TokenError) as exc:  # not a .npy file, or damaged
-        raise _UnreadableError(_first_line(exc)) from exc
+        raise _UnreadableError(first_line(exc)) from exc
     shown = np.array2string(array, threshold=100, edgeitems=3)
     return TextPreview(f"shape {array.shape}, dtype {array.dtype}\n{shown}", "array", False)
 
@@ -345,70 +327,16 @@ def _estimator(
 ) -> Preview:
     from repro.materialize.estimators import trustworthy
 
-    schema = _skops_schema(_source(store, artifact.oid))
-    name = f"{_field(schema, '__module__', str)}.{_field(schema, '__class__', str)}"
-    state = _field(schema, "content", dict)
+    schema = read_schema(_source(store, artifact.oid))
+    name = f"{field(schema, '__module__', str)}.{field(schema, '__class__', str)}"
+    state = field(schema, "content", dict)
     if state.get("__loader__") != "DictNode":
         return NotePreview(f"a {name}; its parameters are not in a form this repro reads")
     if not trustworthy(name):
         return NotePreview(f"a {name}: not a class from scikit-learn, numpy or scipy")
-    values = _field(state, "content", dict)
-    params = tuple(
-        (p, _node_text(_field(values, p, dict))) for p in _param_names(name) if p in values
-    )
+    values = field(state, "content", dict)
+    params = tuple((p, node_text(field(values, p, dict))) for p in param_names(name) if p in values)
     return EstimatorPreview(name, params)
-
-
-def _skops_schema(source: str | IO[bytes]) -> dict[str, Any]:
-    """The schema (``schema.json``) of the skops file at ``source``."""
-    from repro.materialize.skopsfile import SCHEMA_NAME
-
-    try:
-        with zipfile.ZipFile(source) as archive:
-            data = archive.read(SCHEMA_NAME)
-    except _ZIP_ERRORS as exc:
-        raise _UnreadableError(f"not a skops file ({_first_line(exc)})") from exc
-    schema = _json_value(data)
-    if not isinstance(schema, dict):
-        raise _UnreadableError(f"the {SCHEMA_NAME} of a skops file holds no JSON object")
-    return schema
-
-
-def _json_value(text: str | bytes) -> Any:
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _UnreadableError(f"not a skops schema ({_first_line(exc)})") from exc
-
-
-def _field(node: dict[str, Any], key: str, kind: type[_T]) -> _T:
-    """``node[key]``, a ``kind`` in a skops schema this repro reads."""
-    value = node.get(key)
-    if not isinstance(value, kind):
-        raise _UnreadableError(f"the skops schema has no {key!r} of type {kind.__name__}")
-    return value
-
-
-def _param_names(name: str) -> list[str]:
-    """The constructor's parameters: what ``get_params`` reports."""
-    import importlib
-    import inspect
-
-    module, _, attribute = name.rpartition(".")
-    cls = getattr(importlib.import_module(module), attribute)
-    signature = inspect.signature(cls.__init__)
-    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    return sorted(
-        p.name for p in signature.parameters.values() if p.name != "self" and p.kind not in kinds
-    )
-
-
-def _node_text(node: dict[str, Any]) -> str:
-    """A value in a skops schema as ``repr`` shows it; a value that skops
-    stores as an object (a nested estimator, an array) as its class."""
-    if node.get("__loader__") == "JsonNode":
-        return repr(_json_value(_field(node, "content", str)))
-    return f"<{node.get('__class__', 'object')}>"
 
 
 def _loaded(store: ObjectStore, artifact: ArtifactRecord, options: MaterializeOptions) -> object:

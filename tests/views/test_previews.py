@@ -458,7 +458,7 @@ def test_an_error_in_a_reader_propagates(
     ("helper", "value"),
     [
         ("_cell", pd.DataFrame({"n": [1]})),
-        ("_param_names", LinearRegression()),
+        ("param_names", LinearRegression()),
         ("_hex", bytes(range(256))),
     ],
 )
