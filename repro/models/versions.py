@@ -5,14 +5,47 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from repro.lineage.records import ModelVersion, RunRecord
 from repro.models.errors import AmbiguousVersionError, UnknownVersionError
 
-__all__ = ["Version", "collect_versions", "is_version_prefix", "match_version"]
+__all__ = [
+    "MadeVersion",
+    "RecordedRun",
+    "Version",
+    "collect_versions",
+    "is_version_prefix",
+    "match_version",
+]
 
 _HEX = frozenset("0123456789abcdef")
+
+
+class MadeVersion(Protocol):
+    """A model version as a run names it (a record's ``ModelVersion``, or the
+    UI's digest of it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def step(self) -> str: ...
+    @property
+    def output(self) -> str: ...
+
+
+class RecordedRun(Protocol):
+    """What versions are collected from: a run record, or a digest of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created(self) -> str: ...
+    @property
+    def models(self) -> Sequence[MadeVersion]: ...
 
 
 @dataclass(frozen=True)
@@ -44,10 +77,10 @@ class Version:
         }
 
 
-def collect_versions(records: Iterable[RunRecord]) -> list[Version]:
+def collect_versions(records: Iterable[RecordedRun]) -> list[Version]:
     """Every model version of the succeeded runs among ``records``, the most
     recently recorded first."""
-    found: dict[tuple[str, str], list[tuple[RunRecord, ModelVersion]]] = {}
+    found: dict[tuple[str, str], list[tuple[RecordedRun, MadeVersion]]] = {}
     for record in sorted(records, key=lambda r: r.id):  # run ids sort by start time
         if record.status != "succeeded":
             continue
@@ -57,7 +90,7 @@ def collect_versions(records: Iterable[RunRecord]) -> list[Version]:
     return sorted(versions, key=lambda v: (v.runs[-1], v.name, v.oid), reverse=True)
 
 
-def _version(recorded: list[tuple[RunRecord, ModelVersion]]) -> Version:
+def _version(recorded: list[tuple[RecordedRun, MadeVersion]]) -> Version:
     (first, model), (newest, _) = recorded[0], recorded[-1]
     runs = tuple(run.id for run, _ in recorded)
     return Version(

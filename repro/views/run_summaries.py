@@ -30,7 +30,7 @@ from typing_extensions import TypedDict
 
 from repro.lineage.records import RunRecord, RunStatus, StepStatus
 from repro.lineage.runs import RunIndex, parse_record
-from repro.models.versions import Version
+from repro.models.versions import Version, collect_versions
 
 if TYPE_CHECKING:
     from repro.project import Project
@@ -150,15 +150,8 @@ class RunSummaries:
 
     @cached_property
     def versions(self) -> tuple[Version, ...]:
-        """Every model version, as ``repro.models.versions.collect_versions``
-        finds them in the records: the most recently recorded first."""
-        found: dict[tuple[str, str], list[tuple[RunDigest, ModelDigest]]] = {}
-        for digest in reversed(self.digests):
-            if digest.status == "succeeded":
-                for model in digest.models:
-                    found.setdefault((model.name, model.version), []).append((digest, model))
-        versions = [_version(recorded) for recorded in found.values()]
-        return tuple(sorted(versions, key=lambda v: (v.runs[-1], v.name, v.oid), reverse=True))
+        """Every model version: the most recently recorded first."""
+        return tuple(collect_versions(self.digests))
 
     def _flows(self, pick: _Pick) -> dict[str, tuple[StepFlow, ...]]:
         found: dict[str, list[StepFlow]] = {}
@@ -168,13 +161,6 @@ class RunSummaries:
                     for name, oid in pick(step):
                         found.setdefault(oid, []).append(StepFlow(digest, step, name))
             return {oid: tuple(flows) for oid, flows in found.items()}
-
-
-def _version(recorded: list[tuple[RunDigest, ModelDigest]]) -> Version:
-    (first, model), (newest, _) = recorded[0], recorded[-1]
-    runs = tuple(run.id for run, _ in recorded)
-    made = (model.name, model.version, model.step, model.output)
-    return Version(*made, first.id, first.created, runs, newest.created)
 
 
 @dataclass(frozen=True)
