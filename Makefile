@@ -1,16 +1,19 @@
 # Every target creates .venv itself, so a fresh clone needs only `make demo`
-# or `make test`.
+# or `make test`; `make test` also brings up what the suite needs
+# (scripts/services.sh: Chromium, the Docker engine, its base image and a
+# registry; as root it installs them, otherwise it says what is missing).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_JOBS ?= 2
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test services lint bench clean
 
 $(VENV)/.base: pyproject.toml
+	PYTHON=$(PYTHON) bash scripts/services.sh venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[ml,ui]"
+	$(BIN)/pip install --quiet -e ".[ml,ui,docker]"
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.base
@@ -20,7 +23,10 @@ $(VENV)/.dev: $(VENV)/.base
 demo: $(VENV)/.base
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/quickstart/demo.sh
 
-test: $(VENV)/.dev
+services:
+	PYTHON=$(PYTHON) bash scripts/services.sh
+
+test: services $(VENV)/.dev
 	$(BIN)/pytest -n $(PYTEST_JOBS) -q
 
 lint: $(VENV)/.dev

@@ -67,7 +67,7 @@ TAG = "bench"
 BENCH_LABEL = "repro.bench=docker"
 DOCKER_RUN = ("docker", "run", "--rm", "--network", "none", "--label", BENCH_LABEL)
 EVENTS_FILE = "docker-events.jsonl"
-START_HINT = "`sudo bash scripts/docker-services.sh` starts the engine and makes the base image"
+START_HINT = "as root, `bash scripts/services.sh docker` starts the engine and makes the base image"
 
 # Each step's phases, in order: (key, label).
 PHASES = (

@@ -4,6 +4,7 @@ docker_testing, imported here so that every test folder sees them)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from docker_testing import (  # noqa: F401
     repro_image,
 )
 from mlflow_testing import mlflow_server  # noqa: F401
-from repro_testing import git
+from repro_testing import GIT_ENV, git
 from s3_testing import S3Server, start_s3_server
 from ui_testing import (  # noqa: F401
     busy_port,
@@ -29,6 +30,18 @@ from ui_testing import (  # noqa: F401
 )
 
 from repro.project import Project, init_project
+
+# Under CI a skipped test fails: see strict_ci.
+pytest_plugins = ["strict_ci"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every Git command the tests start, theirs or repro's, gets the same
+    identity and none of the user's ~/.gitconfig (signing, hooks, templates),
+    so that the suite passes on a fresh machine with no Git identity as it
+    does on a configured one."""
+    os.environ.update(GIT_ENV)
+    os.environ["GIT_CONFIG_GLOBAL"] = os.devnull
 
 
 @pytest.fixture

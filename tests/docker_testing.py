@@ -1,8 +1,8 @@
 """The real Docker engine, base image and image registry the Docker tests use.
 
-``scripts/docker-services.sh`` starts all three (``.ci/run`` calls it). In CI
-a missing one fails the test that needs it; on a developer's machine the test
-is skipped with the command that would start it.
+``scripts/services.sh`` starts all three (``make test`` calls it). A test
+that needs a missing one is skipped with the command that would start it,
+and a skip fails under ``CI=true`` (see conftest).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -45,7 +45,7 @@ REGISTRY = "127.0.0.1:5000"
 # Containers a test starts carry this label, so that cleanup finds them
 # even when the code under test dies before removing them.
 TEST_LABEL = "repro.test"
-START_HINT = "`sudo bash scripts/docker-services.sh` starts what the Docker tests need"
+START_HINT = "as root, `bash scripts/services.sh docker` starts what the Docker tests need"
 MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.oci.image.manifest.v1+json"
@@ -54,19 +54,12 @@ MANIFEST_TYPES = (
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def unavailable(reason: str) -> NoReturn:
-    """Fails in CI, where the services are part of the job; skips elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def docker_engine() -> Iterator[DockerClient]:
     try:
         client = docker_client()
     except (DockerUnavailableError, DockerSdkMissingError) as exc:
-        unavailable(f"{exc}; {START_HINT}")
+        pytest.skip(f"{exc}; {START_HINT}")
     yield client
     client.close()
 
@@ -78,7 +71,7 @@ def base_image(docker_engine: DockerClient) -> str:
     try:
         docker_engine.images.get(BASE_IMAGE)
     except ImageNotFound:
-        unavailable(f"the engine has no image {BASE_IMAGE}; {START_HINT}")
+        pytest.skip(f"the engine has no image {BASE_IMAGE}; {START_HINT}")
     return BASE_IMAGE
 
 
@@ -88,7 +81,7 @@ def registry() -> str:
         with _opener.open(f"http://{REGISTRY}/v2/", timeout=5):
             pass
     except OSError as exc:  # URLError and HTTPError are OSErrors
-        unavailable(f"no image registry answers at {REGISTRY} ({exc}); {START_HINT}")
+        pytest.skip(f"no image registry answers at {REGISTRY} ({exc}); {START_HINT}")
     return REGISTRY
 
 

@@ -1,4 +1,4 @@
-"""The services scripts/docker-services.sh starts do what the Docker tests
+"""The services scripts/services.sh starts do what the Docker tests
 rely on: an engine that answers, a base image with Python that runs without
 network, and a registry that gives real repository digests."""
 

@@ -56,14 +56,10 @@ step repro models promote my_model "$(latest_model)" --alias production --force 
 step repro models show my_model@production
 
 # See it: the retraining run as one self-contained HTML file (kept after the
-# demo), and `repro ui` to browse every run. Graphviz draws the DAG.
-if command -v dot >/dev/null 2>&1; then
-    report="$(mktemp -d)/quickstart-report.html"
-    step repro report "$retrain_run" -o "$report"
-    printf 'open %s in a browser; `repro ui` serves every run on http://127.0.0.1:8765/\n' "$report"
-else
-    printf '\n(report skipped: no Graphviz; apt install graphviz)\n'
-fi
+# demo), and `repro ui` to browse every run.
+report="$(mktemp -d)/quickstart-report.html"
+step repro report "$retrain_run" -o "$report"
+printf 'open %s in a browser; `repro ui` serves every run on http://127.0.0.1:8765/\n' "$report"
 
 # Docker: an image of the environment the lock was made in (base image,
 # these package versions, repro), pinned by digest in pyproject.toml.
@@ -76,5 +72,5 @@ if docker info >/dev/null 2>&1 && docker image inspect repro-base:bookworm >/dev
     docker_run=$(repro runs list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
     step repro replay "$docker_run" --verify
 else
-    printf '\n(Docker part skipped: no engine or no base image; bash scripts/docker-services.sh sets both up)\n'
+    printf '\n(Docker part skipped: no engine or no base image; as root, bash scripts/services.sh docker sets both up)\n'
 fi

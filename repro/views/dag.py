@@ -1,8 +1,8 @@
-"""A run's DAG as Graphviz draws it: a node per step (its status, duration
-and cache decision), an edge per upstream step, and a node per input data
-snapshot with edges to the steps that read it.
+"""A run's DAG: a node per step (its status, duration and cache decision),
+an edge per upstream step, and a node per input data snapshot with edges
+to the steps that read it, drawn by ``repro.views.svg_graph``.
 
-The same record always gives the same DOT text: nodes in definition order,
+The same record always gives the same graph: steps in definition order,
 snapshots by name, edges sorted.
 """
 
@@ -12,9 +12,10 @@ from typing import Final
 
 from repro.lineage.records import RunRecord, StepRecord
 from repro.views.formats import human_duration, human_size
-from repro.views.graphviz import dot_quote, dot_tooltip, dot_url, render_svg
+from repro.views.graph_model import Edge, Graph, Node
+from repro.views.svg_graph import graph_svg
 
-__all__ = ["STATUS_COLOURS", "dag_dot", "dag_svg", "step_anchor", "step_decision"]
+__all__ = ["STATUS_COLOURS", "dag_graph", "dag_svg", "step_anchor", "step_decision"]
 
 # The badge colours of ui.css (--ok, --cached, --failed, --skipped), so that
 # a node and its step's badge say the same thing.
@@ -24,14 +25,9 @@ STATUS_COLOURS: Final = {
     "failed": "#b3261e",
     "skipped": "#8a8f98",
 }
-_SNAPSHOT_FILL = "#f4f6f9"
-_GRAPH = (
-    'digraph "run" {',
-    '  graph [rankdir=LR, nodesep=0.3, ranksep=0.5, bgcolor="transparent"];',
-    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11,'
-    ' fontcolor="white", color="#17202b", penwidth=0.6];',
-    '  edge [color="#5f6b7a", arrowsize=0.7];',
-)
+_SNAPSHOT_FILL: Final = "#f4f6f9"
+_STROKE: Final = "#17202b"
+_STROKE_WIDTH: Final = 0.6
 
 
 def step_anchor(name: str) -> str:
@@ -52,56 +48,69 @@ def step_decision(step: StepRecord) -> str:
     return "executed: caching is off for this step" if not step.cache else step.status
 
 
-def dag_dot(record: RunRecord) -> str:
-    """The DOT source of the run's DAG."""
+def dag_graph(record: RunRecord) -> Graph:
+    """The run's DAG as a graph to draw."""
     ids = {name: f"s{i}" for i, (name, _) in enumerate(record.ordered_steps())}
-    lines = list(_GRAPH)
-    lines += [_step_node(ids[name], name, step) for name, step in record.ordered_steps()]
-    lines += _snapshot_lines(record, ids)
-    edges = {
+    snapshots, snapshot_edges = _snapshots(record, ids)
+    upstream = {
         (ids[up], ids[name])
         for name, step in record.steps.items()
         for up in step.upstream
-        if up in ids
+        if up in ids and up != name  # a step upstream of itself: only in a hand-made record
     }
-    lines += [f"  {tail} -> {head};" for tail, head in sorted(edges, key=_edge_order)]
-    return "\n".join([*lines, "}", ""])
+    return Graph(
+        nodes=(
+            *(_step_node(ids[name], name, step) for name, step in record.ordered_steps()),
+            *snapshots,
+        ),
+        edges=(*snapshot_edges, *(Edge(*pair) for pair in sorted(upstream, key=_edge_order))),
+    )
 
 
 def dag_svg(record: RunRecord) -> str:
     """The run's DAG as an inline ``<svg>`` element."""
-    return render_svg(dag_dot(record))
+    return graph_svg(dag_graph(record))
 
 
-def _step_node(node: str, name: str, step: StepRecord) -> str:
+def _step_node(node: str, name: str, step: StepRecord) -> Node:
     label = f"{name}\n{step.status}"
     if step.duration is not None:
         label += f" · {human_duration(step.duration)}"
-    return (
-        f"  {node} [label={dot_quote(label)}, "
-        f'fillcolor="{STATUS_COLOURS[step.status]}", '
-        f"URL={dot_url('#' + step_anchor(name))}, tooltip={dot_tooltip(step_decision(step))}];"
+    return Node(
+        node,
+        label,
+        shape="rounded",
+        fill=STATUS_COLOURS[step.status],
+        stroke=_STROKE,
+        text="#ffffff",
+        stroke_width=_STROKE_WIDTH,
+        href="#" + step_anchor(name),
+        tooltip=step_decision(step),
     )
 
 
-def _snapshot_lines(record: RunRecord, steps: dict[str, str]) -> list[str]:
-    lines = []
+def _snapshots(record: RunRecord, steps: dict[str, str]) -> tuple[list[Node], list[Edge]]:
+    nodes, edges = [], []
     for i, name in enumerate(sorted(record.inputs)):
         snapshot = record.inputs[name]
-        node = f"d{i}"
         files = "1 file" if snapshot.files == 1 else f"{snapshot.files} files"
-        label = f"{snapshot.uri}\n{files} · {human_size(snapshot.bytes)}"
-        tooltip = f"data snapshot {snapshot.oid}"
-        lines.append(
-            f"  {node} [label={dot_quote(label)}, shape=cylinder, style=filled, "
-            f'fillcolor="{_SNAPSHOT_FILL}", fontcolor="#1d232b", tooltip={dot_tooltip(tooltip)}];'
+        nodes.append(
+            Node(
+                f"d{i}",
+                f"{snapshot.uri}\n{files} · {human_size(snapshot.bytes)}",
+                shape="cylinder",
+                fill=_SNAPSHOT_FILL,
+                stroke=_STROKE,
+                stroke_width=_STROKE_WIDTH,
+                tooltip=f"data snapshot {snapshot.oid}",
+            )
         )
-        lines += [
-            f"  {node} -> {steps[step_name]};"
+        edges += [
+            Edge(f"d{i}", steps[step_name])
             for step_name, step in record.ordered_steps()
             if step.fingerprints is not None and snapshot.oid in step.fingerprints.inputs.values()
         ]
-    return lines
+    return nodes, edges
 
 
 def _edge_order(edge: tuple[str, str]) -> tuple[int, int]:

@@ -1,87 +1,92 @@
-"""An artifact's ancestry drawn by Graphviz: the data snapshots, the steps
-and the artifacts between them, from left to right, each node linked to
-its page where there are pages (none in a standalone report)."""
+"""An artifact's ancestry as a graph: the data snapshots, the steps and the
+artifacts between them, from left to right, each node linked to its page
+where there are pages (none in a standalone report)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Final
 
 from repro.views.formats import human_size, short_oid
-from repro.views.graphviz import dot_quote, dot_tooltip, dot_url, render_svg
+from repro.views.graph_model import Edge, Graph, Node
+from repro.views.svg_graph import graph_svg
 
 if TYPE_CHECKING:
     from repro.views.lineage import AncestorStep, ArtifactFacts, ArtifactLineage, DataSource
 
-__all__ = ["Linker", "ancestry_dot", "ancestry_svg"]
+__all__ = ["Linker", "ancestry_graph", "ancestry_svg"]
 
 # Builds the path of a page (a name of repro.ui.routes.ROUTES and its
 # values), or None where there are no pages to link to.
 Linker = Callable[..., str | None]
 
-_HEADER = (
-    "digraph ancestry {",
-    '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.3, ranksep=0.45];',
-    '  node [fontname="Helvetica", fontsize=10, style=filled, fillcolor="#ffffff"];',
-    '  edge [fontname="Helvetica", fontsize=9, color="#5f6b7a"];',
-)
+_STEP_FILL: Final = "#f4f6f9"
+_ROOT_FILL: Final = "#e8eefb"
 
 
-def ancestry_dot(lineage: ArtifactLineage, link: Linker) -> str:
-    """The ancestry as DOT, each node linked to its page when ``link`` gives one."""
+class _Builder:
+    """Nodes keyed by what they stand for (an oid, a run's step), each
+    under an id made up here and with its label as tooltip; edges keyed by
+    the nodes they join, so that two inputs a step reads from one artifact
+    make one edge with both names."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: dict[tuple[str, str], list[str]] = {}
+
+    def node(self, key: str, node: Node) -> None:
+        if key not in self.nodes:
+            tooltip = node.label.replace("\n", " · ")
+            self.nodes[key] = replace(node, id=f"n{len(self.nodes)}", tooltip=tooltip)
+
+    def edge(self, tail: str, head: str, name: str) -> None:
+        self.edges.setdefault((self.nodes[tail].id, self.nodes[head].id), []).append(name)
+
+    def graph(self) -> Graph:
+        edges = (Edge(tail, head, "\n".join(names)) for (tail, head), names in self.edges.items())
+        return Graph(tuple(self.nodes.values()), tuple(edges))
+
+
+def ancestry_graph(lineage: ArtifactLineage, link: Linker) -> Graph:
+    """The ancestry, each node linked to its page when ``link`` gives one."""
     ancestry = lineage.ancestry
-    nodes: dict[str, str] = {}
-    lines = list(_HEADER)
-    lines += [_data_node(nodes, source, link) for source in ancestry.sources]
-    lines += [
-        _artifact_node(nodes, artifact, link, artifact.oid == lineage.artifact.oid)
-        for artifact in ancestry.artifacts
-    ]
-    lines += [_unknown_node(nodes, oid) for oid in ancestry.unknown]
+    builder = _Builder()
+    for source in ancestry.sources:
+        _data_node(builder, source, link)
+    for artifact in ancestry.artifacts:
+        _artifact_node(builder, artifact, link, artifact.oid == lineage.artifact.oid)
+    for oid in ancestry.unknown:
+        builder.node(oid, Node("", f"{short_oid(oid)}\n(no local record)", "note", dashed=True))
     for step in ancestry.steps:
-        lines += _step_lines(nodes, step, link)
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        _step(builder, step, link)
+    return builder.graph()
 
 
 def ancestry_svg(lineage: ArtifactLineage, link: Linker) -> str:
-    """The ancestry drawn by Graphviz, an ``<svg>`` element."""
-    return render_svg(ancestry_dot(lineage, link))
+    """The ancestry as an inline ``<svg>`` element."""
+    return graph_svg(ancestry_graph(lineage, link))
 
 
-def _node(nodes: dict[str, str], key: str, label: str, attrs: str, href: str | None) -> str:
-    # Node names are made up here, so that no user text is a DOT identifier.
-    name = nodes.setdefault(key, f"n{len(nodes)}")
-    url = f", URL={dot_url(href)}" if href else ""
-    # Graphviz shows a label's line breaks as "\\n" in the tooltip it derives.
-    tooltip = dot_tooltip(label.replace("\n", " · "))
-    return f"  {name} [{attrs}, label={dot_quote(label)}, tooltip={tooltip}{url}];"
-
-
-def _data_node(nodes: dict[str, str], source: DataSource, link: Linker) -> str:
+def _data_node(builder: _Builder, source: DataSource, link: Linker) -> None:
     files = "1 file" if source.files == 1 else f"{source.files} files"
     label = f"{source.uri}\n{files} · {human_size(source.bytes)}"
     href = link("tree", oid=source.oid) if source.mode == "copy" else None
-    return _node(nodes, source.oid, label, "shape=cylinder", href)
+    builder.node(source.oid, Node("", label, "cylinder", href=href))
 
 
-def _artifact_node(nodes: dict[str, str], artifact: ArtifactFacts, link: Linker, root: bool) -> str:
+def _artifact_node(builder: _Builder, artifact: ArtifactFacts, link: Linker, root: bool) -> None:
     label = f"{artifact.type}\n{short_oid(artifact.oid)} · {human_size(artifact.size)}"
-    attrs = 'shape=note, penwidth=2, fillcolor="#e8eefb"' if root else "shape=note"
-    return _node(nodes, artifact.oid, label, attrs, link("artifact", oid=artifact.oid))
+    href = link("artifact", oid=artifact.oid)
+    node = Node("", label, "note", href=href)
+    builder.node(artifact.oid, replace(node, fill=_ROOT_FILL, stroke_width=2.0) if root else node)
 
 
-def _unknown_node(nodes: dict[str, str], oid: str) -> str:
-    label = f"{short_oid(oid)}\n(no local record)"
-    return _node(nodes, oid, label, "shape=note, style=dashed", None)
-
-
-def _step_lines(nodes: dict[str, str], step: AncestorStep, link: Linker) -> list[str]:
+def _step(builder: _Builder, step: AncestorStep, link: Linker) -> None:
     key = f"step:{step.run}/{step.step}"
-    attrs = 'shape=box, style="rounded,filled", fillcolor="#f4f6f9"'
     label = f"{step.step}\nrun {step.run}"
-    lines = [_node(nodes, key, label, attrs, link("run", run=step.run))]
-    name = nodes[key]
-    lines += [f"  {nodes[f.oid]} -> {name} [label={dot_quote(f.name)}];" for f in step.inputs]
-    lines += [f"  {name} -> {nodes[f.oid]} [label={dot_quote(f.name)}];" for f in step.outputs]
-    return lines
+    builder.node(key, Node("", label, "rounded", fill=_STEP_FILL, href=link("run", run=step.run)))
+    for read in step.inputs:
+        builder.edge(read.oid, key, read.name)
+    for made in step.outputs:
+        builder.edge(key, made.oid, made.name)

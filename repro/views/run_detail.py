@@ -21,7 +21,6 @@ from repro.materialize.base import MaterializeOptions
 from repro.project import Project
 from repro.store import ObjectStore
 from repro.views.dag import dag_svg, step_decision
-from repro.views.graphviz import GraphvizFailedError, GraphvizMissingError
 from repro.views.previews import (
     CappedText,
     NotePreview,
@@ -208,8 +207,7 @@ class RunDetail:
     steps: tuple[StepView, ...]
     metrics: tuple[MetricView, ...]
     tags: tuple[tuple[str, str], ...]
-    dag_svg: str | None  # drawn by Graphviz, which escapes the text in it
-    dag_note: str | None  # why there is no drawing
+    dag_svg: str  # an inline <svg> whose every text is escaped (repro.views.svg_graph)
     logs: tuple[LogView, ...]
     replays: Replays  # the runs that replayed this one
     replay_of: str | None
@@ -222,7 +220,6 @@ def run_detail(project: Project, run: str) -> RunDetail:
     record = index.load(index.resolve(run))
     store = project.store()
     steps = _steps(project, store, record)
-    svg, note = _drawing(record)
     return RunDetail(
         id=record.id,
         pipeline=record.pipeline,
@@ -235,20 +232,12 @@ def run_detail(project: Project, run: str) -> RunDetail:
         steps=steps,
         metrics=tuple(metric for step in steps for metric in step.metrics),
         tags=tuple(sorted(record.tags.items())),
-        dag_svg=svg,
-        dag_note=note,
+        dag_svg=dag_svg(record),
         logs=tuple(LogView(step.name, step.log) for step in steps if step.log is not None),
         replays=_replays(project, index, record.id),
         replay_of=record.replay_of,
         verification=_verification(record),
     )
-
-
-def _drawing(record: RunRecord) -> tuple[str | None, str | None]:
-    try:
-        return dag_svg(record), None
-    except (GraphvizMissingError, GraphvizFailedError) as exc:
-        return None, str(exc)
 
 
 def _stored_text(store: ObjectStore, oid: str, limit: int) -> StoredText:

@@ -15,6 +15,7 @@ __all__ = [
     "IMAGE",
     "PLAN_OID",
     "RUN_ID",
+    "bad_enum_samples",
     "sample_cron_workflow",
     "sample_workflow",
     "task",
@@ -49,6 +50,20 @@ def sample_workflow() -> dict[str, Any]:
 
 def sample_cron_workflow() -> dict[str, Any]:
     return copy.deepcopy(_CRON_WORKFLOW)
+
+
+def bad_enum_samples() -> dict[str, dict[str, Any]]:
+    """For each enum repro emits, a sample with a value outside it, keyed
+    by the JSON path of that value."""
+    retry, pod_gc, concurrency = sample_workflow(), sample_workflow(), sample_cron_workflow()
+    template(retry, "prepare")["retryStrategy"]["retryPolicy"] = "Sometimes"
+    pod_gc["spec"]["podGC"]["strategy"] = "Never"
+    concurrency["spec"]["concurrencyPolicy"] = "Queue"
+    return {
+        "$.spec.templates[1].retryStrategy.retryPolicy": retry,
+        "$.spec.podGC.strategy": pod_gc,
+        "$.spec.concurrencyPolicy": concurrency,
+    }
 
 
 def template(doc: dict[str, Any], name: str) -> dict[str, Any]:

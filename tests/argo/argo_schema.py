@@ -11,30 +11,43 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator
+from strict_ci import in_ci
 
-__all__ = ["CRD_FILES", "crd_schema", "reference_dir", "structural", "validate_crd"]
+__all__ = [
+    "CRD_FILES",
+    "crd_expected",
+    "crd_schema",
+    "reference_dir",
+    "structural",
+    "validate_crd",
+]
 
 CRD_FILES = {"Workflow": "crd-workflows.json", "CronWorkflow": "crd-cronworkflows.json"}
 _SUBSCHEMA_LISTS = ("anyOf", "allOf", "oneOf")
 
 
+def crd_expected() -> bool:
+    """Whether the CRD check runs: where the reference folder is, and in CI
+    always."""
+    return in_ci() or _reference_folder().is_dir()
+
+
 def reference_dir() -> Path:
-    """The Argo reference folder: CI always has it, so there its absence
-    fails; elsewhere the test is skipped."""
-    folder = Path(__file__).parents[2].parent / "shared/reference/argo"
+    """The Argo reference folder; its absence fails (CI always has it)."""
+    folder = _reference_folder()
     if not folder.is_dir():
-        reason = f"the Argo reference schemas are missing: no folder {folder}"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        pytest.fail(f"the Argo reference schemas are missing: no folder {folder}", pytrace=False)
     return folder
+
+
+def _reference_folder() -> Path:
+    return Path(__file__).parents[2].parent / "shared/reference/argo"
 
 
 def validate_crd(doc: Mapping[str, Any]) -> None:

@@ -9,10 +9,16 @@ from pathlib import Path
 
 import pytest
 from argo_project_testing import configure_argo
+from argo_schema import crd_expected
 from argo_server_testing import FakeArgoServer, argo_server  # noqa: F401
 from pipeline_testing import commit_all, make_flow_project
 from repro_testing import git
 from s3_testing import S3Server
+
+# The CRD check's own tests read the CRDs: where they are absent (a clone
+# with no ../shared), they are not collected rather than skipped, and the
+# SDK check alone keeps the validators' contract.
+collect_ignore = [] if crd_expected() else ["test_argo_crd.py"]
 
 
 @pytest.fixture

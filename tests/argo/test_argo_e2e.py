@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from argo_project_testing import SECRET, configure_argo, server_env
-from argo_schema import validate_crd
+from argo_validators import validate_manifest
 from mini_argo import run_workflow
 from pipeline_testing import cli, commit_all, edit, make_flow_project, run_json
 from repro_testing import git
@@ -65,7 +65,7 @@ def test_submitted_workflow_gives_the_local_output_ids(cluster_project: Path, cl
     assert doc["status"] == "succeeded"
     assert set(doc["steps"].values()) == {"executed"}
     [posted] = cluster.workflows.values()
-    validate_crd({key: value for key, value in posted.items() if key != "status"})
+    validate_manifest({key: value for key, value in posted.items() if key != "status"})
     assert _outputs(cluster_project, doc["run"]) == _outputs(cluster_project, local["run"])
     lock = (cluster_project / "repro.lock").read_text()
     assert "backend: argo" in lock and doc["run"] in lock
@@ -125,7 +125,7 @@ def test_a_schedule_reads_its_url_data_as_it_is_when_it_fires(
     applied = cli(cluster_project, "argo", "submit", "--cron", env=env)
     assert applied.code == 0, applied
     cron = next(iter(cluster.cron_workflows))
-    validate_crd(cluster.get_cron_workflow(cron))
+    validate_manifest(cluster.get_cron_workflow(cron))
 
     def fire_and_collect(name: str) -> dict[str, Any]:
         cluster.finished(cluster.trigger_cron(cron, name))

@@ -1,11 +1,11 @@
 """Manifest building from a plan, without a project: every setting and
-step option lands where Argo reads it, in a manifest the CRD accepts."""
+step option lands where Argo reads it, in a manifest Argo's SDK and CRD accept."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
-from argo_schema import validate_crd
+from argo_validators import validate_manifest
 
 from repro.argo.lint import lint_manifest
 from repro.argo.manifest import cron_workflow_manifest, dump_yaml, workflow_manifest
@@ -72,7 +72,7 @@ def _template(doc: dict, name: str) -> dict:
 
 def test_every_setting_and_step_option_lands_in_the_workflow() -> None:
     doc = workflow_manifest(_plan(), SETTINGS)
-    validate_crd(doc)
+    validate_manifest(doc)
     assert lint_manifest(doc) == []
     spec = doc["spec"]
     assert spec["serviceAccountName"] == "repro" and spec["parallelism"] == 3
@@ -113,7 +113,7 @@ def test_the_same_plan_dumps_the_same_bytes() -> None:
 
 def test_cron_workflow_carries_schedules_timezone_and_policy() -> None:
     doc = cron_workflow_manifest(_plan(), SETTINGS, ["0 3 * * *", "@hourly"])
-    validate_crd(doc)
+    validate_manifest(doc)
     assert lint_manifest(doc) == []
     assert doc["spec"]["schedules"] == ["0 3 * * *", "@hourly"]
     assert doc["spec"]["timezone"] == "Europe/Paris"

@@ -1,5 +1,5 @@
 """`repro argo render`: the flow project's Workflow and CronWorkflow, the
-same bytes from the same lock, valid against Argo's CRD schemas, linted,
+same bytes from the same lock, valid against Argo's SDK and CRDs, linted,
 and matching the golden files (REPRO_REGENERATE_GOLDEN=1 rewrites them)."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 import yaml
-from argo_schema import validate_crd
+from argo_validators import validate_manifest
 from pipeline_testing import cli, commit_all, edit
 
 from repro.argo.lint import lint_manifest
@@ -25,7 +26,7 @@ def _render(root: Path, *args: str) -> str:
 
 def test_render_writes_a_valid_workflow_of_every_step(argo_project: Path) -> None:
     doc = yaml.safe_load(_render(argo_project))
-    validate_crd(doc)
+    validate_manifest(doc)
     assert lint_manifest(doc) == []
     tasks = {t["name"]: t for t in doc["spec"]["templates"][0]["dag"]["tasks"]}
     assert set(tasks) == {"load", "transform", "total", "describe"}
@@ -50,6 +51,11 @@ def test_render_matches_the_golden_file(argo_project: Path) -> None:
     _golden("flow-workflow.yaml", _normalized(_render(argo_project), argo_project))
 
 
+@pytest.mark.parametrize("golden", sorted(GOLDEN.glob("*.yaml")), ids=lambda path: path.name)
+def test_golden_file_validates(golden: Path) -> None:
+    validate_manifest(yaml.safe_load(golden.read_text()))
+
+
 def test_cron_render_matches_the_golden_file(argo_project: Path) -> None:
     edit(argo_project / "flow.py", "@pipeline\n", '@pipeline(schedule=["0 3 * * *", "@hourly"])\n')
     with (argo_project / "pyproject.toml").open("a") as file:
@@ -62,7 +68,7 @@ def test_cron_workflow_on_the_pipeline_schedule(argo_project: Path) -> None:
     edit(argo_project / "flow.py", "@pipeline\n", '@pipeline(schedule="0 3 * * *")\n')
     commit_all(argo_project, "nightly")
     doc = yaml.safe_load(_render(argo_project, "--cron"))
-    validate_crd(doc)
+    validate_manifest(doc)
     assert lint_manifest(doc) == []
     assert doc["kind"] == "CronWorkflow"
     assert doc["spec"]["schedules"] == ["0 3 * * *"]

@@ -15,6 +15,7 @@ HEAVY = (
     "git",
     "sqlite3",
     "matplotlib",
+    "grandalf",
 )
 
 _PROBE = """

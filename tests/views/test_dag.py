@@ -1,6 +1,7 @@
 """The run's DAG over the quickstart's retraining run: a node per step and
 per data snapshot, edges from upstream steps and from the snapshots each
-step read, colours and links that match the page, the same text every time."""
+step read, colours and links that match the page, the same drawing every
+time."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ import xml.etree.ElementTree as ET
 from importlib import resources
 
 import pytest
+from svg_testing import SVG, read_drawing
 from ui_testing import Quickstart
 
 from repro.lineage.records import RunRecord, StepRecord
 from repro.lineage.runs import RunIndex
-from repro.views.dag import STATUS_COLOURS, dag_dot, dag_svg, step_decision
+from repro.views.dag import STATUS_COLOURS, dag_graph, dag_svg, step_decision
 
-SVG = "{http://www.w3.org/2000/svg}"
-XLINK = "{http://www.w3.org/1999/xlink}"
 SCRIPT = "<script>alert(1)</script>"
 
 
@@ -27,19 +27,10 @@ def retrain(ui_quickstart: Quickstart) -> RunRecord:
 
 def _graph(svg: str) -> tuple[dict[str, ET.Element], set[tuple[str, str]]]:
     """Nodes by the first line of their label, and edges as label pairs."""
-    root = ET.fromstring(svg)
-    nodes, names = {}, {}
-    for group in root.iter(f"{SVG}g"):
-        if group.get("class") == "node":
-            node_id = group.findtext(f"{SVG}title") or ""
-            names[node_id] = next(group.iter(f"{SVG}text")).text or ""
-            nodes[names[node_id]] = group
-    edges = set()
-    for group in root.iter(f"{SVG}g"):
-        if group.get("class") == "edge":
-            tail, _, head = (group.findtext(f"{SVG}title") or "").partition("->")
-            edges.add((names[tail], names[head]))
-    return nodes, edges
+    drawing = read_drawing(svg)
+    names = {key: node.lines[0] for key, node in drawing.nodes.items()}
+    nodes = {names[key]: node.element for key, node in drawing.nodes.items()}
+    return nodes, {(names[edge.tail], names[edge.head]) for edge in drawing.edges}
 
 
 def _renamed(record: RunRecord, old: str, new: str) -> RunRecord:
@@ -101,8 +92,10 @@ def test_a_step_links_to_its_section_with_its_decision_as_tooltip(
 ) -> None:
     nodes, _ = _graph(dag_svg(retrain))
     anchor = next(nodes["ingest_data"].iter(f"{SVG}a"))
-    assert anchor.get(f"{XLINK}href") == "#step-ingest_data"
-    assert anchor.get(f"{XLINK}title") == f"cached: reused the result of run {ui_quickstart.replay}"
+    assert anchor.get("href") == "#step-ingest_data"
+    assert (
+        anchor.findtext(f"{SVG}title") == f"cached: reused the result of run {ui_quickstart.replay}"
+    )
 
 
 def test_an_executed_step_says_why(retrain: RunRecord) -> None:
@@ -129,12 +122,28 @@ def test_a_hostile_step_name_is_text_in_the_drawing(retrain: RunRecord) -> None:
     nodes, edges = _graph(svg)
     assert "<script" not in svg
     assert (SCRIPT, "evaluate") in edges
-    href = next(nodes[SCRIPT].iter(f"{SVG}a")).get(f"{XLINK}href")
+    href = next(nodes[SCRIPT].iter(f"{SVG}a")).get("href")
     assert href == "#step-%3Cscript%3Ealert%281%29%3C/script%3E"
 
 
-def test_the_same_run_gives_the_same_dot_whatever_the_order_of_its_steps(
+def test_a_snapshot_says_which_it_is_in_its_tooltip(retrain: RunRecord) -> None:
+    nodes, _ = _graph(dag_svg(retrain))
+    oid = retrain.inputs["data/drops/"].oid
+    assert nodes["data/drops/"].findtext(f"{SVG}title") == f"data snapshot {oid}"
+    assert list(nodes["data/drops/"].iter(f"{SVG}a")) == []
+
+
+def test_the_same_run_gives_the_same_drawing_whatever_the_order_of_its_steps(
     retrain: RunRecord,
 ) -> None:
     shuffled = retrain.model_copy(update={"steps": dict(reversed(retrain.steps.items()))})
-    assert dag_dot(shuffled) == dag_dot(retrain)
+    assert dag_graph(shuffled) == dag_graph(retrain)
+    assert dag_svg(shuffled) == dag_svg(retrain)
+
+
+def test_a_step_named_upstream_of_itself_draws_no_loop(retrain: RunRecord) -> None:
+    evaluate = retrain.steps["evaluate"]
+    looped = evaluate.model_copy(update={"upstream": [*evaluate.upstream, "evaluate"]})
+    record = retrain.model_copy(update={"steps": {**retrain.steps, "evaluate": looped}})
+    _, edges = _graph(dag_svg(record))
+    assert ("evaluate", "evaluate") not in edges

@@ -1,6 +1,6 @@
 """The artifact page: which run made an output, which runs reused and
 consumed it, the models it is a version of, and its ancestry back to the
-data snapshots, drawn by Graphviz."""
+data snapshots, drawn as an inline SVG."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from flask import Blueprint, render_template
 
 from repro.ui.app import current_project
 from repro.ui.routes import route_path
-from repro.views.graphviz import GraphvizMissingError
 from repro.views.lineage import artifact_lineage
 from repro.views.lineage_graph import ancestry_svg
 
@@ -20,9 +19,5 @@ blueprint = Blueprint("artifacts", __name__)
 @blueprint.get("/artifacts/<oid>")
 def artifact(oid: str) -> str:
     lineage = artifact_lineage(current_project(), oid)
-    svg, missing = None, None
-    try:
-        svg = ancestry_svg(lineage, route_path)
-    except GraphvizMissingError as exc:  # the lists below still tell the ancestry
-        missing = str(exc)
-    return render_template("artifact.html", lineage=lineage, svg=svg, graph_problem=missing)
+    svg = ancestry_svg(lineage, route_path)
+    return render_template("artifact.html", lineage=lineage, svg=svg)

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# What the Docker tests need, on a Debian bookworm machine as root: a Docker
-# engine, the base image repro-base:bookworm (built locally, since no public
-# registry is reachable from CI) and an image registry on 127.0.0.1:5000.
+# Brings up what the test suite needs, on a Debian machine: `make test` and
+# `.ci/run` both call it. Parts, each started only when missing:
+#   venv      Python's venv and ensurepip (Debian's python3-venv)
+#   chromium  Debian's chromium, which the browser tests drive through
+#             Playwright (no browser download)
+#   docker    a Docker engine, the base image repro-base:bookworm (built
+#             locally with debootstrap, since no public registry is
+#             reachable) and an image registry on 127.0.0.1:5000
+# `bash scripts/services.sh [PART...]` brings up the parts named (all by
+# default). As root it installs and starts what is missing; as anyone else
+# it starts nothing and prints one line per missing part saying how to start
+# it (the tests that need that part then skip, or fail under CI=true).
 # Idempotent: whatever already answers is left alone, so a second run costs
-# a few checks. Quiet on success but for one summary line.
+# a few checks. Quiet on success but for one summary line per part.
 set -euo pipefail
 
+PYTHON=${PYTHON:-python3}
 BASE_IMAGE=repro-base:bookworm
 PARTIAL_IMAGE=repro-base:partial
 BUILD_PREFIX=/var/tmp/repro-base
@@ -16,9 +26,11 @@ REGISTRY_LOG=/var/log/repro-registry.log
 DOCKERD_LOG=/var/log/repro-dockerd.log
 ENGINE_WAIT=30
 REGISTRY_WAIT=15
+AS_ROOT_HINT="as root: bash scripts/services.sh"
+APT_UPDATED=
 
 die() {
-    echo "docker-services: $*" >&2
+    echo "services: $*" >&2
     exit 1
 }
 
@@ -38,15 +50,64 @@ installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
 }
 
-install_packages() {
+# Installs the Debian packages named that are not installed yet.
+apt_install() {
     local missing=() pkg
-    for pkg in docker.io docker-registry debootstrap curl; do
+    for pkg in "$@"; do
         installed "$pkg" || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     export DEBIAN_FRONTEND=noninteractive
-    quietly apt-get update -qq
+    if [ -z "$APT_UPDATED" ]; then
+        quietly apt-get update -qq
+        APT_UPDATED=1
+    fi
     quietly apt-get install -y -qq "${missing[@]}"
+}
+
+is_root() {
+    [ "$(id -u)" -eq 0 ]
+}
+
+# One line for a part that is missing and that this user cannot start.
+missing() {
+    echo "services: $1: not available; $2"
+}
+
+venv_works() {
+    "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1
+}
+
+part_venv() {
+    venv_works && return 0
+    if ! is_root; then
+        missing "$PYTHON -m venv" "as root: apt-get install python3-venv"
+        return 0
+    fi
+    apt_install python3-venv
+    venv_works || die "$PYTHON still has no venv after installing python3-venv"
+}
+
+# REPRO_CHROMIUM names another browser, as it does for the tests: then
+# nothing is installed.
+part_chromium() {
+    local path
+    if [ -n "${REPRO_CHROMIUM:-}" ]; then
+        path=$REPRO_CHROMIUM
+        if [ ! -x "$path" ]; then
+            missing "Chromium (the browser tests)" \
+                "REPRO_CHROMIUM=$path is not an executable: point it at a browser or unset it"
+            return 0
+        fi
+    elif ! path=$(command -v chromium); then
+        if ! is_root; then
+            missing "Chromium (the browser tests)" "as root: apt-get install chromium"
+            return 0
+        fi
+        apt_install chromium
+        path=$(command -v chromium) || die "no chromium on PATH after installing Debian's chromium"
+    fi
+    echo "services: $("$path" --version 2>/dev/null || echo "Chromium at $path")"
 }
 
 engine_answers() {
@@ -162,25 +223,55 @@ start_registry() {
     fi
 }
 
-summary() {
+docker_summary() {
     local version image_id
     version=$(docker version --format '{{.Server.Version}}')
     image_id=$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE")
     image_id=${image_id#sha256:}
-    echo "docker-services: engine $version, $BASE_IMAGE ${image_id:0:12}," \
+    echo "services: Docker engine $version, $BASE_IMAGE ${image_id:0:12}," \
         "registry http://$REGISTRY_ADDR"
 }
 
-main() {
-    [ "$(id -u)" -eq 0 ] || die "run as root (it installs packages and starts dockerd)"
+# What a user who cannot install or start daemons is missing, one line each.
+report_docker() {
+    if ! engine_answers; then
+        missing "a Docker engine (the Docker tests)" "$AS_ROOT_HINT"
+        return 0
+    fi
+    docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 ||
+        missing "the base image $BASE_IMAGE (the Docker tests)" "$AS_ROOT_HINT"
+    registry_answers ||
+        missing "an image registry on $REGISTRY_ADDR (the Docker tests)" "$AS_ROOT_HINT"
+}
+
+part_docker() {
+    if ! is_root; then
+        report_docker
+        return 0
+    fi
     # Two runs at once (say, a developer and CI) would build the image twice.
-    exec 9>/var/lock/repro-docker-services.lock
+    exec 9>/var/lock/repro-services.lock
     flock -w 300 9 || die "another run of this script has held its lock for 5 minutes"
-    install_packages
+    apt_install docker.io docker-registry debootstrap curl
     start_engine
     build_base_image
     start_registry
-    summary
+    exec 9>&-
+    docker_summary
+}
+
+main() {
+    local parts=("$@") part
+    [ ${#parts[@]} -gt 0 ] || parts=(venv chromium docker)
+    for part in "${parts[@]}"; do
+        case $part in
+        venv | chromium | docker) ;;
+        *) die "unknown part $part (known: venv chromium docker)" ;;
+        esac
+    done
+    for part in "${parts[@]}"; do
+        "part_$part"
+    done
 }
 
 main "$@"
