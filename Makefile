@@ -27,7 +27,7 @@ services:
 	PYTHON=$(PYTHON) bash scripts/services.sh
 
 test: services $(VENV)/.dev
-	$(BIN)/pytest -n $(PYTEST_JOBS) -q
+	$(BIN)/pytest -n $(PYTEST_JOBS) -q --durations=15
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check repro tests benchmarks

@@ -49,6 +49,8 @@ def _print_event(explain: bool) -> Any:
             line += f": {event.error}"
         elif explain and event.reasons:
             line += f": {'; '.join(event.reasons)}"
+        elif event.notes:
+            line += f": {'; '.join(event.notes)}"
         output.say_err(line) if event.status == "failed" else output.say(line)
 
     return show
@@ -329,6 +331,12 @@ def replay(
         bool, typer.Option("--verify", help="Exit 1 unless every output is bit-identical.")
     ] = False,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the replay worktree.")] = False,
+    register: Annotated[
+        bool,
+        typer.Option(
+            "--register", help="Register the model versions the replay makes, as a run does."
+        ),
+    ] = False,
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -378,6 +386,8 @@ def replay(
         on_event=show,
         backend=backend,
         on_log=None if as_json else _print_log,
+        on_warning=lambda line: output.say_err(f"warning: {line}"),
+        register=register,
     )
     check = outcome.verification
     if as_json:

@@ -104,6 +104,8 @@ def replay_and_verify(
     on_event: Callable[[Any], None],
     backend: str | None = None,
     on_log: Callable[[str, str], None] | None = None,
+    on_warning: Callable[[str], None] = lambda line: None,
+    register: bool = False,
 ) -> Any:
     from repro.cli.usecases import check_backend, default_jobs
     from repro.runner.replay import replay_run
@@ -121,6 +123,8 @@ def replay_and_verify(
         on_event=on_event,
         backend=backend,
         on_log=on_log,
+        on_warning=on_warning,
+        register=register,
     )
 
 

@@ -69,10 +69,12 @@ def step_metrics(record: RunRecord, metric: str) -> dict[str, float]:
 
 
 def latest_runs(records: Iterable[RunRecord]) -> list[RunRecord]:
-    """The latest run of each pipeline, in the order of their pipelines' names."""
+    """The latest run of each pipeline, in the order of their pipelines' names.
+    A replay is never one: it re-made an earlier run's results."""
     latest: dict[str, RunRecord] = {}
     for record in sorted(records, key=_run_time):
-        latest[record.pipeline] = record
+        if record.replay_of is None:
+            latest[record.pipeline] = record
     return [latest[name] for name in sorted(latest)]
 
 

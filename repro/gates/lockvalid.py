@@ -109,6 +109,7 @@ def _ids(doc: Mapping[str, Any]) -> Iterator[tuple[str, object, str]]:
         if env.get("lockfile_oid") is not None:
             yield f"{at}.environment.lockfile_oid", env["lockfile_oid"], "oid"
         yield from _each(f"{at}.code_files", entry.get("code_files"), "oid")
+        yield from _present(f"{at}.imports", entry.get("imports"))
         for uri, snapshot in sorted(_mapping(entry.get("inputs")).items()):
             yield f"{at}.inputs.{uri}.oid", _mapping(snapshot).get("oid"), "oid"
         for step, locked in sorted(_mapping(entry.get("steps")).items()):
@@ -123,6 +124,7 @@ def _step_ids(at: str, step: Mapping[str, Any]) -> Iterator[tuple[str, object, s
     yield f"{at}.fingerprints.code", prints.get("code"), "oid"
     yield f"{at}.fingerprints.environment", prints.get("environment"), "oid"
     yield from _each(f"{at}.fingerprints.inputs", prints.get("inputs"), "oid")
+    yield from _present(f"{at}.fingerprints.imports", prints.get("imports"))
     yield from _each(f"{at}.outputs", step.get("outputs"), "oid")
     yield f"{at}.image", step.get("image"), "image"
 
@@ -130,6 +132,13 @@ def _step_ids(at: str, step: Mapping[str, Any]) -> Iterator[tuple[str, object, s
 def _each(at: str, values: object, kind: str) -> Iterator[tuple[str, object, str]]:
     for key, value in sorted(_mapping(values).items()):
         yield f"{at}.{key}", value, kind
+
+
+def _present(at: str, values: object) -> Iterator[tuple[str, object, str]]:
+    """Import-time reads: an id, or None for a file that was absent."""
+    for key, value in sorted(_mapping(values).items()):
+        if value is not None:
+            yield f"{at}.{key}", value, "oid"
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

@@ -81,7 +81,7 @@ class _Locked(BaseModel):
 
 _OMITTED_AT_DEFAULT: dict[str, dict[str, Any]] = {
     "LockedStep": {"image": None},
-    "LockedPipeline": {"backend": "local", "skipped": {}},
+    "LockedPipeline": {"backend": "local", "skipped": {}, "imports": {}},
     "LockFile": {"conflicts": {}},
 }
 
@@ -107,6 +107,9 @@ class LockedPipeline(_Locked):
     environment: EnvironmentRecord
     inputs: dict[str, InputSnapshot]
     code_files: dict[str, str]
+    # Files read while the pipeline was imported and built, beyond its code
+    # (path -> content id; None: absent): the no-op check sees each.
+    imports: dict[str, str | None] = Field(default_factory=dict)
     # False when a default or a value a step reads was computed at import
     # time: unchanged files then prove nothing, and no run is a quick no-op.
     static: bool = True

@@ -89,6 +89,19 @@ class Fingerprints(_Record):
     environment: str
     inputs: dict[str, str]  # argument -> object id (or tree id of a dataset)
     params: dict[str, Any]
+    # Files the modules the step's code reaches read while being imported
+    # (path -> content id, None for a file that was absent): see
+    # repro.pipelines.reads.
+    imports: dict[str, str | None] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _omit_no_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out when empty, so that records and locks written before the
+        # field existed serialize to the same bytes.
+        data: dict[str, Any] = handler(self)
+        if not data.get("imports"):
+            data.pop("imports", None)
+        return data
 
 
 _OPTIONAL_STEP_FIELDS = ("log", "logged_params", "tags", "artifacts")
@@ -160,11 +173,23 @@ class RunRecord(_Record):
     # a URL without its password): a replay must be given them again.
     masked_params: list[str] = Field(default_factory=list)
     inputs: dict[str, InputSnapshot]
+    # Every file the pipeline's modules read while being imported and its
+    # DAG built (path -> content id; None: absent), beyond its code.
+    imports: dict[str, str | None] = Field(default_factory=dict)
     steps: dict[str, StepRecord]
     tags: dict[str, str] = Field(default_factory=dict)
     models: list[ModelVersion] = Field(default_factory=list)
     replay_of: str | None = None
     verification: Verification | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out when empty: records written before the field existed keep
+        # their bytes, and so their ids.
+        data: dict[str, Any] = handler(self)
+        if not data.get("imports"):
+            data.pop("imports", None)
+        return data
 
     def ordered_steps(self) -> list[tuple[str, StepRecord]]:
         return sorted(self.steps.items(), key=lambda item: item[1].position)

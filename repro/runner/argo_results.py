@@ -222,7 +222,9 @@ def _input_oids(
 def _with_models(
     record: RunRecord, pending: PendingArgoRun, outputs: Mapping[str, Any]
 ) -> RunRecord:
-    if record.status != "succeeded" or pending.model is None:
+    # A replay re-made versions its original registered (`repro replay
+    # --register` is for local and Docker replays).
+    if record.status != "succeeded" or pending.model is None or record.replay_of:
         return record
     from repro.pipelines.data import Model
     from repro.runner.records import model_versions

@@ -46,6 +46,7 @@ def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -
     holds = (
         params_hold(entry, overrides)
         and _files_hold(project.root, entry.get("code_files"), algorithm)
+        and _imports_hold(project.root, entry.get("imports", {}), algorithm)
         and _environment_holds(project.root, entry.get("environment"), algorithm)
         and _tree_holds(project, entry, algorithm)
     )
@@ -158,6 +159,13 @@ def _files_hold(root: str, files: object, algorithm: str) -> bool:
     if not isinstance(files, dict) or not files:
         return False
     return all(_digest(os.path.join(root, path), algorithm) == oid for path, oid in files.items())
+
+
+def _imports_hold(root: str, imports: object, algorithm: str) -> bool:
+    """Each file read at import time as it was (None: still absent)."""
+    if not isinstance(imports, dict):
+        return False
+    return all(_digest(os.path.join(root, path), algorithm) == oid for path, oid in imports.items())
 
 
 def _environment_holds(root: str, env: object, algorithm: str) -> bool:

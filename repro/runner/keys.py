@@ -4,16 +4,21 @@ the record so that a change can be named."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repro.hashing import canonical_dumps, get_algorithm
 from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import EnvironmentRecord, Fingerprints
 from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
+
+if TYPE_CHECKING:
+    from repro.pipelines.reads import Reads
 
 __all__ = [
     "KeyMaterial",
@@ -23,8 +28,12 @@ __all__ = [
     "environment_record",
     "explain",
     "finish_key",
+    "import_digests",
     "key_material",
+    "pipeline_files",
+    "pipeline_import_changes",
     "step_key",
+    "with_import_reads",
 ]
 
 KEY_VERSION = 1
@@ -93,6 +102,62 @@ class StepCode:
     files: dict[str, str]  # project files read, with their digests
     modules: tuple[str, ...]  # third-party top-level modules reached
     volatile: bool = False  # import-time values went in: unchanged files prove nothing
+    # Files the modules this code reaches read while being imported, beyond
+    # code (path -> content id; None: absent): see with_import_reads.
+    reads: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+
+
+def import_digests(
+    root: str, reads: Reads, code_files: Mapping[str, str], algorithm: str
+) -> dict[str, str | None]:
+    """The content id of each file ``reads`` saw read (None: it was absent
+    or unreadable), but the project's code, fingerprinted as code."""
+    digests: dict[str, str | None] = {}
+    for path in sorted(reads.read):
+        absolute = os.path.join(root, path)
+        if path in code_files or os.path.isdir(absolute):
+            continue
+        digests[path] = _file_digest(absolute, algorithm)
+    return digests
+
+
+def pipeline_files(root: str, algorithm: str) -> dict[str, str]:
+    """Every project file imported with the pipeline definition (its
+    defaults may come from a config module): a no-op needs each unchanged."""
+    from repro.usercode import project_module_files
+
+    files: dict[str, str] = {}
+    for path in project_module_files(root):
+        digest = _file_digest(os.path.join(root, path), algorithm)
+        if digest is not None:
+            files[path] = digest
+    return files
+
+
+def _file_digest(path: str, algorithm: str) -> str | None:
+    hasher = get_algorithm(algorithm).new()
+    try:
+        with open(path, "rb") as file:
+            hasher.update(file.read())
+    except OSError:
+        return None
+    return str(hasher.hexdigest())
+
+
+def with_import_reads(
+    code: StepCode, kind: str, reads: Reads, digests: Mapping[str, str | None]
+) -> StepCode:
+    """A Python step's code with what the modules it reaches read while
+    being imported, and what no project code was on the stack for: a value
+    built from such a file (``CONFIG = json.load(open("c.json"))``) may
+    reach the step in a form no fingerprint can hash. A shell step's
+    command and params are in its key already, and they are all an
+    import-time value can change of it."""
+    if kind != "python" or not digests:
+        return code
+    reached: set[str | None] = {*code.files, None}
+    mine = {path: oid for path, oid in digests.items() if reads.read.get(path, set()) & reached}
+    return dataclasses.replace(code, reads=mine) if mine else code
 
 
 def code_of(node: Node, root: str, algorithm: str) -> StepCode:
@@ -130,6 +195,7 @@ class KeyMaterial:
                 "files": self.code.files,
                 "modules": list(self.code.modules),
                 "volatile": self.code.volatile,
+                "reads": dict(self.code.reads),
             },
             "modules": list(self.modules),
             "environment": self.environment.model_dump(mode="json"),
@@ -145,7 +211,11 @@ class KeyMaterial:
         return cls(
             kind=doc["kind"],
             code=StepCode(
-                code["oid"], dict(code["files"]), tuple(code["modules"]), code["volatile"]
+                code["oid"],
+                dict(code["files"]),
+                tuple(code["modules"]),
+                code["volatile"],
+                dict(code.get("reads", {})),
             ),
             modules=tuple(doc["modules"]),
             environment=EnvironmentRecord.model_validate(doc["environment"]),
@@ -188,21 +258,23 @@ def finish_key(material: KeyMaterial, inputs: Mapping[str, str], algorithm: str)
         environment=env.oid,
         inputs=dict(inputs),
         params=redact_params(material.params),
+        imports=dict(sorted(material.code.reads.items())),
     )
-    key = _digest(
-        algorithm,
-        {
-            "v": KEY_VERSION,
-            "kind": material.kind,
-            "code": material.code.oid,
-            "environment": env.oid,
-            "inputs": dict(inputs),
-            "params": material.params,
-            "outputs": list(material.outputs),
-            "mode": material.mode,
-            "image": material.image,
-        },
-    )
+    doc = {
+        "v": KEY_VERSION,
+        "kind": material.kind,
+        "code": material.code.oid,
+        "environment": env.oid,
+        "inputs": dict(inputs),
+        "params": material.params,
+        "outputs": list(material.outputs),
+        "mode": material.mode,
+        "image": material.image,
+    }
+    if material.code.reads:
+        # Only where there are any: the keys of steps without stay as they were.
+        doc["imports"] = dict(material.code.reads)
+    key = _digest(algorithm, doc)
     return StepKey(key, prints, material.code.files, material.modules, env)
 
 
@@ -215,19 +287,33 @@ def step_key(
 
 
 def explain(
-    name: str, node: Node, key: StepKey, locked: LockedPipeline | None, sources: Mapping[str, str]
+    name: str,
+    node: Node,
+    key: StepKey,
+    locked: LockedPipeline | None,
+    sources: Mapping[str, str],
+    imports: Mapping[str, str | None] | None = None,
 ) -> list[str]:
     """Why ``key`` differs from the lock's entry for the step, one reason per
-    changed component. ``sources`` names where each input comes from."""
+    changed component. ``sources`` names where each input comes from;
+    ``imports`` are the pipeline's import-time reads now: where they changed,
+    a changed param or command may come from them, and that is said too."""
     entry = locked.steps.get(name) if locked else None
     if locked is None or entry is None:
         return ["new step: not in repro.lock"]
     if entry.cache_key == key.cache_key:
         return []
     reasons = _code_reasons(key, locked, entry)
+    reasons += _import_reasons(key.fingerprints, entry)
     reasons += _environment_reasons(key.environment, locked.environment, entry)
     reasons += _input_reasons(key.fingerprints, entry, sources)
-    reasons += _param_reasons(key.fingerprints, entry)
+    param_reasons = _param_reasons(key.fingerprints, entry)
+    reasons += param_reasons
+    if param_reasons or (reasons and node.kind == "shell"):
+        named = {reason.split()[2] for reason in reasons if reason.startswith("import-time input")}
+        reasons += [
+            r for r in pipeline_import_changes(imports, locked) if r.split()[2] not in named
+        ]
     if entry.image != node.image:
         reasons.append(f"image {entry.image or '(none: local)'} -> {node.image or '(none: local)'}")
     if not reasons and REDACTED in key.fingerprints.params.values():
@@ -240,6 +326,44 @@ def _code_reasons(key: StepKey, locked: LockedPipeline, entry: LockedStep) -> li
         return []
     changed = sorted(p for p, oid in key.code_files.items() if locked.code_files.get(p) != oid)
     return [f"code changed ({', '.join(changed)})" if changed else "code changed"]
+
+
+def pipeline_import_changes(
+    imports: Mapping[str, str | None] | None, locked: LockedPipeline | None
+) -> list[str]:
+    """Each import-time read of the pipeline that differs from the lock's."""
+    if imports is None or locked is None:
+        return []
+    return _read_changes(locked.imports, imports)
+
+
+def _import_reasons(now: Fingerprints, entry: LockedStep) -> list[str]:
+    return _read_changes(entry.fingerprints.imports, now.imports)
+
+
+def _read_changes(then: Mapping[str, str | None], now: Mapping[str, str | None]) -> list[str]:
+    changes = [
+        (path, then.get(path, MISSING), now.get(path, MISSING))
+        for path in sorted(set(now) | set(then))
+    ]
+    return [
+        f"import-time input {path} {_import_change(before, after)}"
+        for path, before, after in changes
+        if before != after
+    ]
+
+
+MISSING = "(not read)"
+
+
+def _import_change(then: str | None, now: str | None) -> str:
+    if then == MISSING:
+        return "is new"
+    if now is None:
+        return "was removed"
+    if then is None:
+        return "was added"
+    return "is no longer read" if now == MISSING else "changed"
 
 
 def _environment_reasons(

@@ -27,7 +27,6 @@ from repro.store import ObjectStore
 
 __all__ = [
     "MODEL_MATERIALIZERS",
-    "file_digest",
     "kept_notes",
     "lock_entry",
     "masked_spec",
@@ -87,6 +86,7 @@ def lock_entry(
         environment=record.environment,
         inputs=record.inputs,
         code_files=dict(sorted(code_files.items())),
+        imports=record.imports,
         static=static,
         steps={
             name: LockedStep(
@@ -111,15 +111,6 @@ def lock_entry(
 
 def redacted(snapshot: InputSnapshot) -> InputSnapshot:
     return snapshot.model_copy(update={"uri": redact_url(snapshot.uri)})
-
-
-def file_digest(root: str, relative: str, algorithm: str) -> dict[str, str]:
-    from repro.hashing import get_algorithm
-
-    hasher = get_algorithm(algorithm).new()
-    with open(os.path.join(root, relative), "rb") as file:
-        hasher.update(file.read())
-    return {relative: str(hasher.hexdigest())}
 
 
 def step_spec(node: Node) -> StepSpec:
@@ -304,6 +295,26 @@ def restore_outs(
             os.makedirs(target, exist_ok=True)
             checkout(store, tree, target, force=True)
     return kept
+
+
+def edited_outs(
+    store: ObjectStore, root: str, outputs: Mapping[str, str], algorithm: str
+) -> list[str]:
+    """The outs (out -> the tree id a run left there) whose content in the
+    work tree no run produced: edited by hand. An out that is absent, or
+    holds what some run produced (left by a checkout of another commit), is
+    not: restoring it loses nothing."""
+    from repro.snapshot import snapshot
+
+    edited = []
+    for out, oid in sorted(outputs.items()):
+        target = os.path.join(root, out)
+        if not os.path.exists(target):
+            continue
+        current = snapshot(target, algorithm=algorithm).oid
+        if current != oid and not store.exists(current):
+            edited.append(out)
+    return edited
 
 
 def kept_notes(kept: Mapping[str, str]) -> list[str]:

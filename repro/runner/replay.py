@@ -16,7 +16,7 @@ from repro.lineage.redact import REDACTED
 from repro.lineage.runs import RunIndex
 from repro.project import Project
 from repro.runner.datasets import restore_dataset
-from repro.runner.run import RunOptions, StepEvent, run_target
+from repro.runner.run import RunOptions, StepEvent, mirror, run_target
 from repro.runner.targets import Target
 from repro.usercode import forget_project_modules
 
@@ -69,6 +69,8 @@ def replay_run(
     on_event: Callable[[StepEvent], None] = lambda event: None,
     backend: str | None = None,
     on_log: Callable[[str, str], None] | None = None,
+    on_warning: Callable[[str], None] = lambda line: None,
+    register: bool = False,
 ) -> ReplayOutcome:
     """Replay ``run`` on ``backend`` (by default, where it ran). On a
     container backend each step runs in the image the record pinned; a
@@ -76,6 +78,7 @@ def replay_run(
     index = RunIndex(project.repro_dir)
     original = _available_record(project, index, run)
     options = _replay_options(original, params or {}, jobs, backend, on_log)
+    options.register = register
     with _replay_worktree(project, original, keep) as (worktree, work_root):
         try:
             outcome = run_target(
@@ -92,6 +95,8 @@ def replay_run(
     verification = verify(original, outcome.record)
     replay = outcome.record.model_copy(update={"verification": verification})
     project.store().write(index.save(replay))
+    # Only now: the mirrored run carries the verdict.
+    mirror(project, replay, on_warning)
     return ReplayOutcome(original, replay, verification, worktree if keep else None)
 
 
@@ -149,6 +154,8 @@ def _replay_options(
         backend=backend or original.backend,
         pinned_images={name: step.image for name, step in original.steps.items()},
         on_log=on_log,
+        register=False,
+        mirror=False,
     )
 
 

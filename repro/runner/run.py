@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from repro import __version__
 from repro.atomic import write_atomic
@@ -32,11 +32,19 @@ from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
 from repro.runner.datasets import Prepared, escapes, snapshot_dataset, stage_snapshot
 from repro.runner.images import CONTAINER_BACKENDS, pin_step_images
-from repro.runner.keys import StepKey, code_of, explain, step_key
+from repro.runner.keys import (
+    StepKey,
+    code_of,
+    explain,
+    import_digests,
+    pipeline_files,
+    step_key,
+    with_import_reads,
+)
 from repro.runner.lockfile import load_lock, save_lock
 from repro.runner.records import (
     cache_entry,
-    file_digest,
+    edited_outs,
     kept_notes,
     lock_entry,
     masked_spec,
@@ -50,13 +58,17 @@ from repro.runner.records import (
     unmasked_values,
 )
 from repro.runner.stepcache import StepCache
-from repro.runner.targets import Target, load_pipeline
+from repro.runner.targets import Target, load_graph
+
+if TYPE_CHECKING:
+    from repro.pipelines.reads import Reads
 
 __all__ = [
     "RunInterruptedError",
     "RunOptions",
     "RunOutcome",
     "StepEvent",
+    "mirror",
     "run_target",
     "write_lock_entry",
 ]
@@ -80,6 +92,9 @@ class StepEvent:
     reasons: list[str]
     duration: float | None = None
     error: str | None = None
+    # What the user must hear even without --explain: bytes of theirs that
+    # were moved aside (an out edited by hand, kept in the store).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +114,12 @@ class RunOptions:
     tags: Mapping[str, str] = field(default_factory=dict)  # the run's own (`--tag`)
     # A line for the user that is not an error (a run not mirrored to MLflow).
     on_warning: Callable[[str], None] = lambda line: None
+    # A replay registers the model versions it made only when asked: it
+    # re-made a version that its original registered.
+    register: bool = True
+    # False: the caller mirrors the record itself, once it is final (a
+    # replay, after its verdict).
+    mirror: bool = True
 
 
 @dataclass
@@ -157,9 +178,10 @@ class _Session:
         """A session of ``target``'s DAG with ``options``' params, each step's
         image pinned for ``options.backend``."""
         root = work_root or project.root
-        pipeline = load_pipeline(root, target, also_forget=project.root if work_root else None)
-        params = pipeline.resolve_params(options.params)
-        graph = pipeline.build(params)
+        loaded = load_graph(
+            root, target, options.params, also_forget=project.root if work_root else None
+        )
+        pipeline, params, graph = loaded.pipeline, loaded.params, loaded.graph
         floating = pin_step_images(
             graph,
             options.backend,
@@ -168,6 +190,7 @@ class _Session:
             recorded=options.pinned_images,
         )
         session = cls(project, root, target, pipeline, graph, params, options, on_event)
+        session.note_import_reads(loaded.reads)
         session.floating_image = floating
         return session
 
@@ -208,7 +231,8 @@ class _Session:
         self.code = {
             name: code_of(node, root, self.algorithm) for name, node in graph.nodes.items()
         }
-        self.code_files = _pipeline_files(root, self.algorithm)
+        self.code_files = pipeline_files(root, self.algorithm)
+        self.imports: dict[str, str | None] = {}
         self.secrets = secret_values(graph, plain_params(params))
         self.stat_cache = project.stat_cache()
         self.prepared: dict[str, Prepared] = {}
@@ -217,6 +241,16 @@ class _Session:
         self.unmet: set[str] = set()  # skipped because a condition was false
         self.floating_image = False  # a step's declared image is a floating `latest`
         self.positions = {name: index for index, name in enumerate(graph.nodes)}
+
+    def note_import_reads(self, reads: Reads) -> None:
+        """The files read while the pipeline was imported and built: pinned
+        for the run, and part of the key of each Python step whose modules
+        read them."""
+        self.imports = import_digests(self.root, reads, self.code_files, self.algorithm)
+        self.code = {
+            name: with_import_reads(code, self.graph.nodes[name].kind, reads, self.imports)
+            for name, code in self.code.items()
+        }
 
     def run(self, git: GitRecord) -> RunOutcome:
         created = now_iso()
@@ -375,13 +409,18 @@ class _Session:
         self.code_files.update(key.code_files)
         self.modules.update(key.modules)
         entry = self._cached(node, key)
-        if entry is not None:
+        edited = self._edited(node, entry)
+        if entry is not None and not edited:
             self._use_cached(name, node, key, entry)
             return
-        if not self.options.use_cache or not node.cache:
+        if edited:
+            # Restoring the stored result would undo the edit: run the step,
+            # which keeps the edited bytes in the store first.
+            why = [f"out {out} modified" for out in edited]
+        elif not self.options.use_cache or not node.cache:
             why = ["cache disabled"]
         else:
-            why = explain(name, node, key, self.locked, sources)
+            why = explain(name, node, key, self.locked, sources, self.imports)
             why = why or ["no stored result for this cache key here"]
         running[backend.submit(spec, spec.steps[name], inputs)] = (name, key, why)
 
@@ -449,6 +488,13 @@ class _Session:
             return None
         return self.cache.get(key.cache_key, self.store)
 
+    def _edited(self, node: Node, entry: Mapping[str, Any] | None) -> list[str]:
+        """The outs of a cached shell step that were edited by hand."""
+        if entry is None or node.kind != "shell":
+            return []
+        outputs = {out: artifact["oid"] for out, artifact in entry["outputs"].items()}
+        return edited_outs(self.store, self.root, outputs, self.algorithm)
+
     def _use_cached(self, name: str, node: Node, key: StepKey, entry: dict[str, Any]) -> None:
         notes: list[str] = []
         if node.kind == "shell":
@@ -467,7 +513,7 @@ class _Session:
             logged=entry,
         )
         why = [f"unchanged since run {entry.get('run')}", *notes]
-        self._keep(name, record, entry["outputs"], StepEvent(name, "cached", why))
+        self._keep(name, record, entry["outputs"], StepEvent(name, "cached", why, notes=notes))
 
     def _finished(self, name: str, key: StepKey, reasons: list[str], result: StepResult) -> None:
         node = self.graph.nodes[name]
@@ -481,7 +527,8 @@ class _Session:
             # A container wrote the outs in its own copy of the tree: the
             # downstream steps and the user find them here, as after a local run.
             result.kept.update(restore_outs(self.store, self.root, result.outputs, self.algorithm))
-        reasons = [*reasons, *kept_notes(result.kept)]
+        kept = kept_notes(result.kept)
+        reasons = [*reasons, *kept]
         record = step_record(
             self._position(name),
             node,
@@ -504,7 +551,10 @@ class _Session:
                     result.outputs, result.metrics, self.run_id, result.duration, _logged(result)
                 ),
             )
-        event = StepEvent(name, result.status, reasons, result.duration, result.error)
+        edits = [reason for reason in reasons if reason.startswith("out ")]
+        event = StepEvent(
+            name, result.status, reasons, result.duration, result.error, [*edits, *kept]
+        )
         self._keep(name, record, result.outputs, event)
 
     @property
@@ -588,6 +638,7 @@ class _Session:
             params=self.params,
             masked_params=self.masked,
             inputs={redact_url(uri): redacted(p.snapshot) for uri, p in prepared.items()},
+            imports=self.imports,
             steps={n: self.records[n] for n in self.graph.nodes if n in self.records},
             models=self._models(status),
             replay_of=self.options.replay_of,
@@ -595,7 +646,7 @@ class _Session:
         )
 
     def _models(self, status: RunStatus) -> list[ModelVersion]:
-        if status != "succeeded":
+        if status != "succeeded" or not self.options.register:
             return []
         # In definition order, not completion order: the same run picks the
         # same output whatever ran first.
@@ -614,16 +665,8 @@ class _Session:
         if record.status == "succeeded" and self.options.update_lock:
             self._write_lock(record, record_oid)
         # Last: a slow or unreachable server must not keep a run unlocked.
-        self._mirror(record)
-
-    def _mirror(self, record: RunRecord) -> None:
-        """To MLflow, where configured: a server that is down costs the run
-        nothing but a warning (`repro mlflow sync` retries)."""
-        from repro.mirrors.mlflow import mirror_run
-
-        warning = mirror_run(self.project, record).warning
-        if warning:
-            self.options.on_warning(warning)
+        if self.options.mirror:
+            mirror(self.project, record, self.options.on_warning)
 
     def _write_lock(self, record: RunRecord, record_oid: str) -> None:
         # The digests taken when the run started: the code that ran.
@@ -642,6 +685,16 @@ class _Session:
             static,
             frozenset(self.unmet),
         )
+
+
+def mirror(project: Project, record: RunRecord, on_warning: Callable[[str], None]) -> None:
+    """To MLflow, where configured: a server that is down costs the run
+    nothing but a warning (`repro mlflow sync` retries)."""
+    from repro.mirrors.mlflow import mirror_run
+
+    warning = mirror_run(project, record).warning
+    if warning:
+        on_warning(warning)
 
 
 def write_lock_entry(
@@ -682,17 +735,6 @@ def _same_pins(locked: LockedPipeline | None, entry: LockedPipeline) -> bool:
     if locked is None:
         return False
     return locked.model_dump(exclude=_RUN_FIELDS) == entry.model_dump(exclude=_RUN_FIELDS)
-
-
-def _pipeline_files(root: str, algorithm: str) -> dict[str, str]:
-    """Every project file imported with the pipeline definition (its
-    defaults may come from a config module): a no-op needs each unchanged."""
-    from repro.usercode import project_module_files
-
-    files: dict[str, str] = {}
-    for path in project_module_files(root):
-        files.update(file_digest(root, path, algorithm))
-    return files
 
 
 def _literal_defaults(func: Any) -> bool:

@@ -13,9 +13,17 @@ from repro.pipelines.graph import DatasetRef, OutputRef
 from repro.project import Project
 from repro.runner.datasets import snapshot_dataset
 from repro.runner.images import pin_step_images
-from repro.runner.keys import explain, step_key
+from repro.runner.keys import (
+    code_of,
+    explain,
+    import_digests,
+    pipeline_files,
+    step_key,
+    with_import_reads,
+)
 from repro.runner.lockfile import load_lock
-from repro.runner.targets import Target, load_pipeline
+from repro.runner.records import edited_outs
+from repro.runner.targets import Target, load_graph
 
 __all__ = ["PipelineStatus", "StepStatus", "pipeline_status"]
 
@@ -48,8 +56,9 @@ def pipeline_status(
     refuse_latest: bool = False,
 ) -> PipelineStatus:
     root, algorithm = project.root, project.config.core.hash
-    pipeline = load_pipeline(root, target)
-    graph = pipeline.build(pipeline.resolve_params(params))
+    loaded = load_graph(root, target, params or {})
+    pipeline, graph = loaded.pipeline, loaded.graph
+    imports = import_digests(root, loaded.reads, pipeline_files(root, algorithm), algorithm)
     lock = load_lock(project)
     locked = lock.pipelines.get(pipeline.name) if lock else None
     # Judged as the lock was made: a container run's keys hold image digests.
@@ -82,8 +91,15 @@ def pipeline_status(
             status = StepStatus(name, True, [])
         else:
             oids, sources = _inputs(node.args, data, locked)
-            key = step_key(node, oids, root, algorithm)
-            reasons = explain(name, node, key, locked, sources)
+            code = with_import_reads(
+                code_of(node, root, algorithm), node.kind, loaded.reads, imports
+            )
+            key = step_key(node, oids, root, algorithm, code)
+            reasons = explain(name, node, key, locked, sources, imports)
+            if not reasons and locked is not None and node.kind == "shell":
+                outputs = locked.steps[name].outputs
+                edited = edited_outs(project.store(), root, outputs, algorithm)
+                reasons = [f"out {out} modified" for out in edited]
             status = StepStatus(name, not reasons, reasons)
         fresh[name] = status.fresh
         result.steps.append(status)

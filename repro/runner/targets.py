@@ -5,17 +5,25 @@ project's pyproject.toml, or, with no target, every configured one."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repro.errors import UsageError
 from repro.pyproject import tool_repro_table
 
+if TYPE_CHECKING:
+    from repro.pipelines.graph import Graph
+    from repro.pipelines.reads import Reads
+
 __all__ = [
+    "Loaded",
     "NoPipelineConfiguredError",
     "Target",
     "UnknownTargetError",
     "configured_pipelines",
+    "load_graph",
     "load_pipeline",
     "resolve_targets",
 ]
@@ -103,3 +111,39 @@ def load_pipeline(root: str, target: Target, also_forget: str | None = None) -> 
             target.text, f"it defines {len(pipelines)} pipelines; name one as FILE.py:NAME"
         )
     return pipelines[0]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A pipeline imported and its DAG built, with the files read meanwhile."""
+
+    pipeline: Any
+    params: dict[str, Any]
+    graph: Graph
+    reads: Reads
+
+
+def load_graph(
+    root: str, target: Target, overrides: Mapping[str, Any], also_forget: str | None = None
+) -> Loaded:
+    """Import ``target`` from ``root`` and build its DAG with ``overrides``,
+    in ``root`` as the current folder (a relative path the module opens is
+    the tree's, never the folder the command was started in: a replay sees
+    its own worktree), recording every file read meanwhile."""
+    from repro.pipelines.reads import recording_reads
+
+    with _inside(root), recording_reads(root) as reads:
+        pipeline = load_pipeline(root, target, also_forget)
+        params = pipeline.resolve_params(overrides)
+        graph = pipeline.build(params)
+    return Loaded(pipeline, params, graph, reads)
+
+
+@contextmanager
+def _inside(folder: str) -> Iterator[None]:
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)

@@ -39,3 +39,19 @@ def test_a_server_that_is_down_leaves_a_warning_and_a_successful_run(flow: Path)
     assert f"warning: run {run} was not mirrored to MLflow" in result.err
     state = json.loads((flow / ".repro" / "mirrors" / "mlflow" / f"{run}.json").read_text())
     assert state["status"] == "failed"
+
+
+def test_a_replay_is_mirrored_with_its_verdict(flow: Path, mlflow_server: Any) -> None:
+    env = {"MLFLOW_TRACKING_URI": mlflow_server.uri}
+    first = cli(flow, "run", "--json", env=env)
+    assert first.code == 0, first
+    replay = cli(flow, "replay", first.json()["run"], "--verify", "--json", env=env)
+    assert replay.code == 0, replay
+    run = replay.json()["run"]
+    client = mlflow_server.client()
+    found = client.search_runs(
+        [client.get_experiment_by_name("flow").experiment_id],
+        filter_string=f"tags.`repro.run_id` = '{run}'",
+    )
+    assert len(found) == 1
+    assert found[0].data.tags["repro.verification"] == "identical"

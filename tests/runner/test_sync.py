@@ -230,7 +230,7 @@ def test_push_takes_named_runs_or_all_of_them(folder_origin: Path, tmp_path: Pat
     edit(folder_origin / "data/rows.csv", "\n6\n", "\n7\n")
     third = run_json(folder_origin)["run"]
     listed = tmp_path / "remote" / "xxh3-128" / "runs"
-    assert cli(folder_origin, "push", second[:8]).code == 0
+    assert cli(folder_origin, "push", second[:-1]).code == 0
     assert sorted(p.name for p in listed.iterdir()) == sorted([first, second])
     pushed = cli(folder_origin, "push", "--all", "--json").json()
     assert pushed["runs"] == sorted([first, second, third])

@@ -1,0 +1,133 @@
+"""Files Python code opens, seen through Python's audit hooks: the inputs a
+pipeline's module reads while it is imported (``params.yaml`` read at
+module level, as DVC users do) that no declaration names.
+
+Every ``open`` (``open()``, ``Path.read_text``, ``io.open_code``,
+``os.open``, and so whatever a library opens through them: ``pd.read_csv``,
+``yaml.safe_load(open(...))``) raises the audit event ``open``. While a
+recording is active in the current context, each such file is kept when it
+lies inside the project and outside what is never an input:
+
+- ``.git/``, ``.repro/``, ``__pycache__/``, virtualenvs (``.venv*``,
+  ``site-packages``, ``dist-packages``): the environment fingerprint and
+  Git cover them;
+- files outside the project root: the environment covers the interpreter
+  and its packages; data outside the project is declared as a dataset.
+
+Each read is attributed to the innermost project file on the stack (the
+module whose code opened it, perhaps through a library), so that a step's
+key can hold only the reads of the modules its code reaches. A file opened
+for writing is kept apart: it is not an input.
+
+Audit hooks cannot be removed, so one is installed once per process and
+does nothing while no recording is active.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+__all__ = ["Reads", "is_never_an_input", "recording_reads"]
+
+_NEVER_INPUT_PARTS = frozenset({".git", ".repro", "__pycache__", "site-packages", "dist-packages"})
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+@dataclass
+class Reads:
+    """What a recording saw, project-relative POSIX paths."""
+
+    root: str
+    # path -> the project files whose code opened it (None: no project
+    # code on the stack, e.g. a library reading a file at its own import).
+    read: dict[str, set[str | None]] = field(default_factory=dict)
+    written: set[str] = field(default_factory=set)
+
+    def saw(self, path: Any, mode: Any, flags: Any, frame: FrameType | None) -> None:
+        relative = self._relative(path)
+        if relative is None:
+            return
+        if _writes(mode, flags):
+            self.written.add(relative)
+            return
+        self.read.setdefault(relative, set()).add(self._reader(frame))
+
+    def _relative(self, path: Any) -> str | None:
+        if isinstance(path, int) or path is None:
+            return None  # a descriptor: its file was opened (and seen) before
+        text = os.fsdecode(os.fspath(path))
+        absolute = os.path.realpath(os.path.join(os.getcwd(), text))
+        if not absolute.startswith(self.root + os.sep):
+            return None
+        relative = os.path.relpath(absolute, self.root).replace(os.sep, "/")
+        return None if is_never_an_input(relative) else relative
+
+    def _reader(self, frame: FrameType | None) -> str | None:
+        while frame is not None:
+            name = frame.f_code.co_filename
+            # "<string>", "<frozen importlib._bootstrap>": no file of the project.
+            file = "" if name.startswith("<") else os.path.realpath(name)
+            if file.startswith(self.root + os.sep):
+                relative = os.path.relpath(file, self.root).replace(os.sep, "/")
+                if not is_never_an_input(relative):
+                    return relative
+            frame = frame.f_back
+        return None
+
+
+def is_never_an_input(relative: str) -> bool:
+    """True for a project-relative path that the rules above leave out."""
+    parts = relative.split("/")
+    return any(part in _NEVER_INPUT_PARTS or part.startswith(".venv") for part in parts)
+
+
+def _writes(mode: Any, flags: Any) -> bool:
+    if isinstance(mode, str):
+        return any(letter in mode for letter in "wax+")
+    return isinstance(flags, int) and bool(flags & _WRITE_FLAGS)
+
+
+_current: ContextVar[Reads | None] = ContextVar("repro_reads", default=None)
+_installed = False
+_install_lock = threading.Lock()
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event != "open":
+        return
+    reads = _current.get()
+    if reads is None or len(args) < 3:
+        return
+    # An audit hook that raised would fail the user's own open.
+    with contextlib.suppress(Exception):
+        reads.saw(args[0], args[1], args[2], sys._getframe(1))
+
+
+def _install() -> None:
+    global _installed
+    with _install_lock:
+        if not _installed:
+            sys.addaudithook(_audit)
+            _installed = True
+
+
+@contextmanager
+def recording_reads(root: str) -> Iterator[Reads]:
+    """Records the files the code run inside the block opens under ``root``
+    (in this thread and context only)."""
+    _install()
+    reads = Reads(os.path.realpath(root))
+    token = _current.set(reads)
+    try:
+        yield reads
+    finally:
+        _current.reset(token)
