@@ -190,7 +190,8 @@ build_base_image() {
 }
 
 registry_answers() {
-    curl -fsS -o /dev/null "http://$REGISTRY_ADDR/v2/" 2>/dev/null
+    # A bounded wait: whatever else holds the port may never answer.
+    curl -fsS --max-time 5 -o /dev/null "http://$REGISTRY_ADDR/v2/" 2>/dev/null
 }
 
 write_registry_config() {
