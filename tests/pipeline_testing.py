@@ -137,11 +137,22 @@ def _environ(env: dict[str, str] | None = None) -> dict[str, str]:
     return environ
 
 
+# `python -m repro` with Ctrl-C as a terminal gives it: a suite started in
+# the background by a shell inherits an ignored SIGINT, and so would repro,
+# and then no Ctrl-C test could interrupt it.
+_WITH_CTRL_C = (
+    "import runpy, signal, sys; "
+    "signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'repro'; "
+    "runpy.run_module('repro', run_name='__main__', alter_sys=True)"
+)
+
+
 def start_repro(cwd: Path, *args: str) -> subprocess.Popen[str]:
-    """The real ``repro`` command, left running (to kill it, or to change
-    files under it)."""
+    """The real ``repro`` command, left running (to kill it, interrupt it,
+    or change files under it)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "repro", *args],
+        [sys.executable, "-c", _WITH_CTRL_C, *args],
         cwd=cwd,
         env=_environ(),
         stdout=subprocess.PIPE,
