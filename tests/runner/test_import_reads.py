@@ -198,7 +198,10 @@ def test_a_replay_reads_nothing_of_the_work_tree(shell_project: Path) -> None:
     (shell_project / "params.yaml").write_text("n: 99\n")
     (shell_project / "out.txt").write_text("n: 99\n")
     (shell_project / "pipeline.py").write_text(SHELL_PIPELINE.replace("grep", "grep -i"))
-    replay = cli(shell_project, "replay", str(first["run"]), "--verify")
+    replay = cli(shell_project, "replay", str(first["run"]), "--verify", "--json")
     assert replay.code == 0, replay
-    assert "use: identical" in replay.out or "identical" in replay.out
+    assert replay.json()["verdict"] == "identical"
+    # The module read the run's params.yaml, not the work tree's.
+    shown = cli(shell_project, "runs", "show", replay.json()["run"], "--json").json()
+    assert shown["steps"]["use"]["fingerprints"]["params"] == {"n": 1}
     assert (shell_project / "params.yaml").read_text() == "n: 99\n"
