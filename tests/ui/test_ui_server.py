@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import urllib.error
 import urllib.request
@@ -48,11 +49,28 @@ def test_a_port_in_use_names_the_next_free_port(app: Flask, busy_port: int) -> N
         probe.bind(("127.0.0.1", free))
 
 
-def test_the_next_free_port_skips_ports_in_use(busy_port: int) -> None:
-    with socket.socket() as second:
-        second.bind(("127.0.0.1", busy_port + 1))
+def _two_busy_ports(stack: contextlib.ExitStack) -> int:
+    """A port and the next one, both listened on here. Another process may
+    hold a port's neighbour: then try another pair."""
+    for _ in range(50):
+        first = stack.enter_context(socket.socket())
+        first.bind(("127.0.0.1", 0))
+        port = int(first.getsockname()[1])
+        second = stack.enter_context(socket.socket())
+        try:
+            second.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        first.listen()
         second.listen()
-        assert next_free_port("127.0.0.1", busy_port) not in {busy_port, busy_port + 1}
+        return port
+    raise AssertionError("no two adjacent free ports on loopback")
+
+
+def test_the_next_free_port_skips_ports_in_use() -> None:
+    with contextlib.ExitStack() as stack:
+        port = _two_busy_ports(stack)
+        assert next_free_port("127.0.0.1", port) not in {port, port + 1}
 
 
 def test_an_address_not_of_this_machine_is_one_line(app: Flask) -> None:
