@@ -30,6 +30,14 @@ StepKind = Literal["python", "shell"]
 RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
 
 
+def _without_empty_imports(data: dict[str, Any]) -> dict[str, Any]:
+    # Left out when empty, so that records and locks written before the
+    # field existed serialize to the same bytes (and record ids).
+    if not data.get("imports"):
+        data.pop("imports", None)
+    return data
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -96,12 +104,7 @@ class Fingerprints(_Record):
 
     @model_serializer(mode="wrap")
     def _omit_no_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Left out when empty, so that records and locks written before the
-        # field existed serialize to the same bytes.
-        data: dict[str, Any] = handler(self)
-        if not data.get("imports"):
-            data.pop("imports", None)
-        return data
+        return _without_empty_imports(handler(self))
 
 
 _OPTIONAL_STEP_FIELDS = ("log", "logged_params", "tags", "artifacts")
@@ -184,12 +187,7 @@ class RunRecord(_Record):
 
     @model_serializer(mode="wrap")
     def _omit_no_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Left out when empty: records written before the field existed keep
-        # their bytes, and so their ids.
-        data: dict[str, Any] = handler(self)
-        if not data.get("imports"):
-            data.pop("imports", None)
-        return data
+        return _without_empty_imports(handler(self))
 
     def ordered_steps(self) -> list[tuple[str, StepRecord]]:
         return sorted(self.steps.items(), key=lambda item: item[1].position)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from repro.runner.lockfile import known_valid
 from repro.runner.targets import Target
 
-__all__ = ["UpToDate", "locked_entry", "params_hold", "up_to_date"]
+__all__ = ["UpToDate", "file_digest", "locked_entry", "params_hold", "up_to_date"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -
     holds = (
         params_hold(entry, overrides)
         and _files_hold(project.root, entry.get("code_files"), algorithm)
-        and _imports_hold(project.root, entry.get("imports", {}), algorithm)
+        and _files_hold(project.root, entry.get("imports", {}), algorithm, may_be_empty=True)
         and _environment_holds(project.root, entry.get("environment"), algorithm)
         and _tree_holds(project, entry, algorithm)
     )
@@ -145,7 +145,8 @@ def params_hold(entry: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool:
         return False  # not a JSON value: the slow path says so
 
 
-def _digest(path: str, algorithm: str) -> str | None:
+def file_digest(path: str, algorithm: str) -> str | None:
+    """The digest of the file's bytes; None when it cannot be read (absent)."""
     hasher = get_algorithm(algorithm).new()
     try:
         with open(path, "rb") as file:
@@ -155,17 +156,29 @@ def _digest(path: str, algorithm: str) -> str | None:
     return str(hasher.hexdigest())
 
 
-def _files_hold(root: str, files: object, algorithm: str) -> bool:
-    if not isinstance(files, dict) or not files:
+def _files_hold(root: str, files: object, algorithm: str, *, may_be_empty: bool = False) -> bool:
+    """Each file the lock names, inside the project, has the digest it
+    recorded (None: it is still absent)."""
+    if not isinstance(files, dict) or not (files or may_be_empty):
         return False
-    return all(_digest(os.path.join(root, path), algorithm) == oid for path, oid in files.items())
+    return all(
+        _in_project(path) and file_digest(os.path.join(root, path), algorithm) == oid
+        for path, oid in files.items()
+    )
 
 
-def _imports_hold(root: str, imports: object, algorithm: str) -> bool:
-    """Each file read at import time as it was (None: still absent)."""
-    if not isinstance(imports, dict):
+def _in_project(path: object) -> bool:
+    """A path a lock names is read only when it is one a tree could hold:
+    relative, no "..", nothing under .git or .repro."""
+    from repro.store.tree import InvalidTreeError, check_path
+
+    if not isinstance(path, str):
         return False
-    return all(_digest(os.path.join(root, path), algorithm) == oid for path, oid in imports.items())
+    try:
+        check_path(path)
+    except InvalidTreeError:
+        return False
+    return True
 
 
 def _environment_holds(root: str, env: object, algorithm: str) -> bool:
@@ -183,7 +196,7 @@ def _environment_holds(root: str, env: object, algorithm: str) -> bool:
     lockfile = find_lockfile(root)
     if lockfile != env.get("lockfile"):
         return False
-    if lockfile is not None and _digest(os.path.join(root, lockfile), algorithm) != env.get(
+    if lockfile is not None and file_digest(os.path.join(root, lockfile), algorithm) != env.get(
         "lockfile_oid"
     ):
         return False

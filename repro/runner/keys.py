@@ -16,6 +16,7 @@ from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import EnvironmentRecord, Fingerprints
 from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
+from repro.runner.fastpath import file_digest
 
 if TYPE_CHECKING:
     from repro.pipelines.reads import Reads
@@ -117,7 +118,7 @@ def import_digests(
         absolute = os.path.join(root, path)
         if path in code_files or os.path.isdir(absolute):
             continue
-        digests[path] = _file_digest(absolute, algorithm)
+        digests[path] = file_digest(absolute, algorithm)
     return digests
 
 
@@ -128,20 +129,10 @@ def pipeline_files(root: str, algorithm: str) -> dict[str, str]:
 
     files: dict[str, str] = {}
     for path in project_module_files(root):
-        digest = _file_digest(os.path.join(root, path), algorithm)
+        digest = file_digest(os.path.join(root, path), algorithm)
         if digest is not None:
             files[path] = digest
     return files
-
-
-def _file_digest(path: str, algorithm: str) -> str | None:
-    hasher = get_algorithm(algorithm).new()
-    try:
-        with open(path, "rb") as file:
-            hasher.update(file.read())
-    except OSError:
-        return None
-    return str(hasher.hexdigest())
 
 
 def with_import_reads(

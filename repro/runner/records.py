@@ -298,18 +298,21 @@ def restore_outs(
 
 
 def edited_outs(
-    store: ObjectStore, root: str, outputs: Mapping[str, str], algorithm: str
+    store: ObjectStore, root: str, node: Node, recorded: Mapping[str, str], algorithm: str
 ) -> list[str]:
-    """The outs (out -> the tree id a run left there) whose content in the
-    work tree no run produced: edited by hand. An out that is absent, or
-    holds what some run produced (left by a checkout of another commit), is
-    not: restoring it loses nothing."""
+    """The outs the shell step ``node`` declares whose content in the work
+    tree no run produced (``recorded``: out -> the tree id a run left
+    there): edited by hand. An out that is absent, or holds what some run
+    produced (left by a checkout of another commit), is not: restoring it
+    loses nothing. Only declared outs are looked at, never a path a record
+    names."""
     from repro.snapshot import snapshot
 
     edited = []
-    for out, oid in sorted(outputs.items()):
+    for out in sorted(node.outputs):
+        oid = recorded.get(out)
         target = os.path.join(root, out)
-        if not os.path.exists(target):
+        if oid is None or not os.path.exists(target):
             continue
         current = snapshot(target, algorithm=algorithm).oid
         if current != oid and not store.exists(current):

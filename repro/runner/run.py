@@ -493,7 +493,7 @@ class _Session:
         if entry is None or node.kind != "shell":
             return []
         outputs = {out: artifact["oid"] for out, artifact in entry["outputs"].items()}
-        return edited_outs(self.store, self.root, outputs, self.algorithm)
+        return edited_outs(self.store, self.root, node, outputs, self.algorithm)
 
     def _use_cached(self, name: str, node: Node, key: StepKey, entry: dict[str, Any]) -> None:
         notes: list[str] = []

@@ -98,7 +98,7 @@ def pipeline_status(
             reasons = explain(name, node, key, locked, sources, imports)
             if not reasons and locked is not None and node.kind == "shell":
                 outputs = locked.steps[name].outputs
-                edited = edited_outs(project.store(), root, outputs, algorithm)
+                edited = edited_outs(project.store(), root, node, outputs, algorithm)
                 reasons = [f"out {out} modified" for out in edited]
             status = StepStatus(name, not reasons, reasons)
         fresh[name] = status.fresh

@@ -205,3 +205,16 @@ def test_a_replay_reads_nothing_of_the_work_tree(shell_project: Path) -> None:
     shown = cli(shell_project, "runs", "show", replay.json()["run"], "--json").json()
     assert shown["steps"]["use"]["fingerprints"]["params"] == {"n": 1}
     assert (shell_project / "params.yaml").read_text() == "n: 99\n"
+
+
+@pytest.mark.parametrize("path", ["/etc/hostname", "../outside.txt", ".git/config", "a/../b"])
+def test_the_no_op_check_reads_no_path_a_lock_could_aim_outside(tmp_path: Path, path: str) -> None:
+    from repro.runner.fastpath import _files_hold, file_digest
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (tmp_path / "outside.txt").write_text("x")
+    digest = file_digest(str(root / path), "xxh3-128")
+    # Whatever the digest says, such a path is never read: look closer.
+    assert not _files_hold(str(root), {path: digest}, "xxh3-128", may_be_empty=True)
+    assert _files_hold(str(root), {}, "xxh3-128", may_be_empty=True)
