@@ -33,6 +33,7 @@ __all__ = [
     "CredentialInConfigError",
     "MaterializeConfig",
     "RemoteConfig",
+    "RunConfig",
     "check_committable",
     "credential_hint",
     "credential_options",
@@ -119,12 +120,23 @@ class MaterializeConfig:
     allow_pickle: bool = False
 
 
+UNDECLARED_MODES = ("warn", "error")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    # A step that writes in the project outside its declared outs: said
+    # ("warn") or the step fails ("error").
+    undeclared: str = "warn"
+
+
 @dataclass(frozen=True)
 class Config:
     core: CoreConfig = field(default_factory=CoreConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     materialize: MaterializeConfig = field(default_factory=MaterializeConfig)
     remotes: dict[str, RemoteConfig] = field(default_factory=dict)
+    run: RunConfig = field(default_factory=RunConfig)
 
 
 def load_config(repro_dir: str) -> Config:
@@ -171,7 +183,7 @@ def _read(path: str) -> dict[str, Any]:
 
 
 def _apply(config: Config, doc: dict[str, Any], path: str) -> Config:
-    unknown = set(doc) - {"core", "cache", "materialize", "remote"}
+    unknown = set(doc) - {"core", "cache", "materialize", "remote", "run"}
     if unknown:
         raise ConfigError(path, sorted(unknown)[0], "unknown section")
     core = _section(config.core, doc.get("core", {}), path, "core")
@@ -180,8 +192,11 @@ def _apply(config: Config, doc: dict[str, Any], path: str) -> Config:
     _check(core, cache, path)
     if not isinstance(materialize.allow_pickle, bool):
         raise ConfigError(path, "materialize.allow_pickle", "must be true or false")
+    run = _section(config.run, doc.get("run", {}), path, "run")
+    if run.undeclared not in UNDECLARED_MODES:
+        raise ConfigError(path, "run.undeclared", 'must be "warn" or "error"')
     remotes = {**config.remotes, **_remotes(doc.get("remote", {}), path)}
-    return Config(core, cache, materialize, remotes)
+    return Config(core, cache, materialize, remotes, run)
 
 
 def _remotes(tables: Any, path: str) -> dict[str, RemoteConfig]:

@@ -4,6 +4,7 @@
 #   venv      Python's venv and ensurepip (Debian's python3-venv)
 #   chromium  Debian's chromium, which the browser tests drive through
 #             Playwright (no browser download)
+#   strace    Debian's strace, which traces shell steps' reads and writes
 #   docker    a Docker engine, the base image repro-base:bookworm (built
 #             locally with debootstrap, since no public registry is
 #             reachable) and an image registry on 127.0.0.1:5000
@@ -108,6 +109,17 @@ part_chromium() {
         path=$(command -v chromium) || die "no chromium on PATH after installing Debian's chromium"
     fi
     echo "services: $("$path" --version 2>/dev/null || echo "Chromium at $path")"
+}
+
+part_strace() {
+    if ! command -v strace >/dev/null; then
+        if ! is_root; then
+            missing "strace (tracing shell steps)" "as root: apt-get install strace"
+            return 0
+        fi
+        apt_install strace
+    fi
+    echo "services: $(strace -V | head -n 1)"
 }
 
 engine_answers() {
@@ -263,11 +275,11 @@ part_docker() {
 
 main() {
     local parts=("$@") part
-    [ ${#parts[@]} -gt 0 ] || parts=(venv chromium docker)
+    [ ${#parts[@]} -gt 0 ] || parts=(venv chromium strace docker)
     for part in "${parts[@]}"; do
         case $part in
-        venv | chromium | docker) ;;
-        *) die "unknown part $part (known: venv chromium docker)" ;;
+        venv | chromium | strace | docker) ;;
+        *) die "unknown part $part (known: venv chromium strace docker)" ;;
         esac
     done
     for part in "${parts[@]}"; do

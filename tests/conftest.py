@@ -57,6 +57,17 @@ def project(git_repo: Path) -> Project:
     return init_project(str(git_repo)).project
 
 
+@pytest.fixture
+def strace() -> str:
+    """A working strace (shell steps are traced with it)."""
+    from repro.backends.tracing import tracer
+
+    found = tracer()
+    if found is None:
+        pytest.skip("no working strace: as root: bash scripts/services.sh strace")
+    return found
+
+
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """A real S3-compatible server on loopback, one per test process."""

@@ -68,4 +68,4 @@ def test_an_unknown_part_is_refused_before_anything_runs(tmp_path: Path) -> None
     done = run_unprivileged(tmp_path, "chromium", "nonsense")
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr == "services: unknown part nonsense (known: venv chromium docker)\n"
+    assert done.stderr == "services: unknown part nonsense (known: venv chromium strace docker)\n"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from repro.backends.discovery import Discovered, discover
 from repro.backends.spec import RunSpec, StepResult, StepSpec
 from repro.errors import ReproError
 from repro.store import ObjectStore
@@ -33,6 +34,10 @@ class ExecutionContext:
     root: str  # the project work tree the step runs in
     store: ObjectStore
     workdir: str  # scratch space for loaded artifacts
+    # Shell steps are traced where a tracer works; a step that writes
+    # outside its outs is reported ("warn") or fails ("error").
+    trace: bool = True
+    undeclared: str = "warn"
 
 
 def execute_step(
@@ -49,7 +54,7 @@ def execute_step(
         if step.kind == "shell":
             result.outputs = _run_shell(run, step, ctx, result)
         else:
-            result.outputs, context = _run_python(run, step, inputs, ctx)
+            result.outputs, context = _run_python(run, step, inputs, ctx, result)
             result.metrics, result.params = dict(context.metrics), dict(context.params)
             result.tags, result.artifacts = dict(context.tags), dict(context.artifacts)
     except _StepFailedError as failed:
@@ -57,6 +62,9 @@ def execute_step(
     except ReproError as exc:  # the step's module failed to import, an input to load
         result.status, result.error = "failed", str(exc)
     result.duration = time.perf_counter() - clock
+    if result.status == "executed" and ctx.undeclared == "error" and result.undeclared_writes:
+        result.status = "failed"
+        result.error = f"wrote outside its declared outs: {', '.join(result.undeclared_writes)}"
     return result
 
 
@@ -91,25 +99,38 @@ def _arguments(
 
 
 def _run_python(
-    run: RunSpec, step: StepSpec, inputs: Mapping[str, Mapping[str, Any]], ctx: ExecutionContext
+    run: RunSpec,
+    step: StepSpec,
+    inputs: Mapping[str, Mapping[str, Any]],
+    ctx: ExecutionContext,
+    result: StepResult,
 ) -> tuple[dict[str, dict[str, Any]], StepContext]:
+    from repro.pipelines.reads import recording_reads
+
     assert step.module and step.qualname
-    module = import_user_module(ctx.root, step.module)
-    target = find_object(module, step.qualname, "step")
-    func = cast(Callable[..., Any], getattr(target, "func", target))
-    kwargs = _arguments(run, step, inputs, ctx)
 
     def write_artifact(value: object) -> dict[str, Any]:
         from repro.materialize import dump
 
         return dump(value, ctx.store, _options(run, ctx)).to_dict()
 
-    with step_context(step.name, write_artifact) as context:
+    # Importing the module is the pipeline's import (its reads are the
+    # run's import-time inputs); what the step's code opens is the step's.
+    module = import_user_module(ctx.root, step.module)
+    target = find_object(module, step.qualname, "step")
+    func = cast(Callable[..., Any], getattr(target, "func", target))
+    kwargs = _arguments(run, step, inputs, ctx)
+    with recording_reads(ctx.root) as reads, step_context(step.name, write_artifact) as context:
         try:
             value = func(**kwargs)
         except (Exception, SystemExit) as exc:  # the step's own code: anything it raises
             raise _StepFailedError(_describe(exc)) from exc
+    _note_accesses(result, discover(ctx.root, run, step, reads.read, reads.written))
     return _dump_all(run, step, _split(step, value), ctx), context
+
+
+def _note_accesses(result: StepResult, found: Discovered) -> None:
+    result.discovered, result.undeclared_writes = found.inputs, found.writes
 
 
 def _describe(exc: BaseException) -> str:
@@ -161,7 +182,7 @@ def _run_shell(
         kept = _set_aside(os.path.join(ctx.root, out), run, ctx)
         if kept is not None:
             result.kept[out] = kept
-    done = subprocess.run(step.command, shell=True, cwd=ctx.root, check=False)
+    done = _run_command(run, step, ctx, result)
     if done.returncode != 0:
         # Not the command itself: it may hold a secret parameter.
         raise _StepFailedError(f"command exited with status {done.returncode}")
@@ -170,6 +191,31 @@ def _run_shell(
         raise _StepFailedError(f"command did not write {', '.join(missing)}")
     outputs = {out: Path(ctx.root, out) for out in step.outputs}
     return _dump_all(run, step, outputs, ctx)
+
+
+def _run_command(
+    run: RunSpec, step: StepSpec, ctx: ExecutionContext, result: StepResult
+) -> subprocess.CompletedProcess[bytes]:
+    """The step's command, traced where a tracer works: what it opened and
+    wrote in the project goes on ``result``."""
+    from repro.backends.tracing import parse_trace, traced, tracer
+    from repro.pipelines.reads import project_path
+
+    assert step.command is not None
+    command = ["/bin/sh", "-c", step.command]
+    strace = tracer() if ctx.trace else None
+    if strace is None:
+        return subprocess.run(command, cwd=ctx.root, check=False)
+    trace_file = os.path.join(ctx.workdir, f"{step.name}.trace")
+    os.makedirs(ctx.workdir, exist_ok=True)
+    done = subprocess.run(traced(command, trace_file, strace), cwd=ctx.root, check=False)
+    with open(trace_file, encoding="utf-8", errors="surrogateescape") as file:
+        seen = parse_trace(file.read(), ctx.root)
+    root = os.path.realpath(ctx.root)
+    read = {found for path in seen.read if (found := project_path(root, path))}
+    written = {found for path in seen.written if (found := project_path(root, path))}
+    _note_accesses(result, discover(ctx.root, run, step, read, written))
+    return done
 
 
 def _set_aside(path: str, run: RunSpec, ctx: ExecutionContext) -> str | None:

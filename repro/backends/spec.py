@@ -80,6 +80,11 @@ class StepResult:
     params: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Files in the project the step opened that it did not declare (path ->
+    # content id, None: absent), and those it wrote beside its outs; None:
+    # nothing watched it (a shell step with no tracer).
+    discovered: dict[str, str | None] | None = None
+    undeclared_writes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

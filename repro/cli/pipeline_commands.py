@@ -48,7 +48,8 @@ def _print_event(explain: bool) -> Any:
         if event.error:
             line += f": {event.error}"
         elif explain and event.reasons:
-            line += f": {'; '.join(event.reasons)}"
+            said = [*event.reasons, *(n for n in event.notes if n not in event.reasons)]
+            line += f": {'; '.join(said)}"
         elif event.notes:
             line += f": {'; '.join(event.notes)}"
         output.say_err(line) if event.status == "failed" else output.say(line)

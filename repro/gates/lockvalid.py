@@ -125,6 +125,7 @@ def _step_ids(at: str, step: Mapping[str, Any]) -> Iterator[tuple[str, object, s
     yield f"{at}.fingerprints.environment", prints.get("environment"), "oid"
     yield from _each(f"{at}.fingerprints.inputs", prints.get("inputs"), "oid")
     yield from _present(f"{at}.fingerprints.imports", prints.get("imports"))
+    yield from _present(f"{at}.fingerprints.discovered", prints.get("discovered"))
     yield from _each(f"{at}.outputs", step.get("outputs"), "oid")
     yield f"{at}.image", step.get("image"), "image"
 
@@ -135,7 +136,7 @@ def _each(at: str, values: object, kind: str) -> Iterator[tuple[str, object, str
 
 
 def _present(at: str, values: object) -> Iterator[tuple[str, object, str]]:
-    """Import-time reads: an id, or None for a file that was absent."""
+    """Import-time and discovered reads: an id, or None for a file that was absent."""
     for key, value in sorted(_mapping(values).items()):
         if value is not None:
             yield f"{at}.{key}", value, "oid"

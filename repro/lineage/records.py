@@ -32,9 +32,10 @@ RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
 
 def _without_empty_imports(data: dict[str, Any]) -> dict[str, Any]:
     # Left out when empty, so that records and locks written before the
-    # field existed serialize to the same bytes (and record ids).
-    if not data.get("imports"):
-        data.pop("imports", None)
+    # fields existed serialize to the same bytes (and record ids).
+    for name in ("imports", "discovered"):
+        if not data.get(name):
+            data.pop(name, None)
     return data
 
 
@@ -101,6 +102,10 @@ class Fingerprints(_Record):
     # (path -> content id, None for a file that was absent): see
     # repro.pipelines.reads.
     imports: dict[str, str | None] = Field(default_factory=dict)
+    # Files the step opened while it ran that nothing declared (path ->
+    # content id, None: looked for, absent): checked before its result is
+    # reused, as make's dependency files are.
+    discovered: dict[str, str | None] = Field(default_factory=dict)
 
     @model_serializer(mode="wrap")
     def _omit_no_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-__all__ = ["Reads", "is_never_an_input", "recording_reads"]
+__all__ = ["Reads", "is_never_an_input", "project_path", "recording_reads"]
 
 _NEVER_INPUT_PARTS = frozenset({".git", ".repro", "__pycache__", "site-packages", "dist-packages"})
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -65,11 +65,7 @@ class Reads:
         if isinstance(path, int) or path is None:
             return None  # a descriptor: its file was opened (and seen) before
         text = os.fsdecode(os.fspath(path))
-        absolute = os.path.realpath(os.path.join(os.getcwd(), text))
-        if not absolute.startswith(self.root + os.sep):
-            return None
-        relative = os.path.relpath(absolute, self.root).replace(os.sep, "/")
-        return None if is_never_an_input(relative) else relative
+        return project_path(self.root, os.path.join(os.getcwd(), text))
 
     def _reader(self, frame: FrameType | None) -> str | None:
         while frame is not None:
@@ -82,6 +78,16 @@ class Reads:
                     return relative
             frame = frame.f_back
         return None
+
+
+def project_path(root: str, path: str) -> str | None:
+    """``path`` relative to the project ``root`` (a real path), POSIX-style;
+    None outside it or where the rules above leave it out."""
+    absolute = os.path.realpath(path)
+    if not absolute.startswith(root + os.sep):
+        return None
+    relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+    return None if is_never_an_input(relative) else relative
 
 
 def is_never_an_input(relative: str) -> bool:

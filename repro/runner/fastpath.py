@@ -105,12 +105,17 @@ def _tree_holds(project: Project, entry: Mapping[str, Any], algorithm: str) -> b
 
 
 def _steps_hold(project: Project, steps: object, algorithm: str, stat_cache: StatCache) -> bool:
-    """No step that always executes, and every shell out still in the work
-    tree as the run left it (a cached shell step would restore it)."""
+    """No step that always executes, every file a step was seen to read
+    unchanged, and every shell out still in the work tree as the run left
+    it (a cached shell step would restore it)."""
     if not isinstance(steps, dict) or not steps:
         return False
     for step in steps.values():
         if not isinstance(step, dict) or not step.get("cache", True):
+            return False
+        prints = step.get("fingerprints")
+        discovered = prints.get("discovered", {}) if isinstance(prints, dict) else None
+        if not _files_hold(project.root, discovered, algorithm, may_be_empty=True):
             return False
         outputs = step.get("outputs")
         if step.get("kind") == "shell" and not _outs_hold(project, outputs, algorithm, stat_cache):

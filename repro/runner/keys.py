@@ -26,6 +26,7 @@ __all__ = [
     "StepCode",
     "StepKey",
     "code_of",
+    "discovered_reason",
     "environment_record",
     "explain",
     "finish_key",
@@ -34,6 +35,7 @@ __all__ = [
     "pipeline_files",
     "pipeline_import_changes",
     "step_key",
+    "with_discovered",
     "with_import_reads",
 ]
 
@@ -275,6 +277,22 @@ def step_key(
     """``inputs`` maps each output or dataset argument to its object id;
     ``code`` is the step's code as fingerprinted when the run started."""
     return finish_key(key_material(node, root, algorithm, code), inputs, algorithm)
+
+
+def with_discovered(key: StepKey, discovered: Mapping[str, str | None]) -> StepKey:
+    """``key`` with the inputs the step was seen to open as it ran: they are
+    not in the key (it is known before the step runs), they are checked
+    before its result is reused."""
+    if not discovered and not key.fingerprints.discovered:
+        return key
+    prints = key.fingerprints.model_copy(update={"discovered": dict(sorted(discovered.items()))})
+    return dataclasses.replace(key, fingerprints=prints)
+
+
+def discovered_reason(path: str, now: str | None, then: str | None = "") -> str:
+    """One discovered input that differs from what a result recorded."""
+    change = "was removed" if now is None else "was added" if then is None else "changed"
+    return f"input {path} {change} (read by the step, not declared)"
 
 
 def explain(

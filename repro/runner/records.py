@@ -38,6 +38,7 @@ __all__ = [
     "step_record",
     "step_spec",
     "unmasked_values",
+    "untraced_warning",
 ]
 
 MODEL_MATERIALIZERS = ("sklearn.skops", "pickle")
@@ -215,11 +216,27 @@ def cache_entry(
     run: str,
     duration: float | None,
     logged: Mapping[str, Any],
+    discovered: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """What the step cache keeps of an executed step: a cached step is
-    recorded from it, what it logged included (left out when empty)."""
+    recorded from it, what it logged and the inputs it was seen to read
+    included (left out when empty)."""
     entry = {"outputs": dict(outputs), "metrics": dict(metrics), "run": run, "duration": duration}
-    return entry | {key: value for key, value in logged.items() if value}
+    extra = {**logged, "discovered": dict(discovered or {})}
+    return entry | {key: value for key, value in extra.items() if value}
+
+
+def untraced_warning(in_container: bool) -> str:
+    """Said once per run whose shell steps nothing watched."""
+    if in_container:
+        return (
+            "shell steps in containers are not traced: files they read or write "
+            "without declaring them are not seen"
+        )
+    return (
+        "no working strace here: files shell steps read or write without declaring "
+        "them are not seen (install Debian's strace package)"
+    )
 
 
 def step_record(

@@ -31,14 +31,17 @@ from repro.lineage.runs import RunIndex, new_run_id
 from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
 from repro.runner.datasets import Prepared, escapes, snapshot_dataset, stage_snapshot
+from repro.runner.fastpath import file_digest
 from repro.runner.images import CONTAINER_BACKENDS, pin_step_images
 from repro.runner.keys import (
     StepKey,
     code_of,
+    discovered_reason,
     explain,
     import_digests,
     pipeline_files,
     step_key,
+    with_discovered,
     with_import_reads,
 )
 from repro.runner.lockfile import load_lock, save_lock
@@ -56,8 +59,9 @@ from repro.runner.records import (
     step_record,
     step_spec,
     unmasked_values,
+    untraced_warning,
 )
-from repro.runner.stepcache import StepCache
+from repro.runner.stepcache import StepCache, discovered_changes
 from repro.runner.targets import Target, load_graph
 
 if TYPE_CHECKING:
@@ -240,6 +244,7 @@ class _Session:
         self.failed: str | None = None
         self.unmet: set[str] = set()  # skipped because a condition was false
         self.floating_image = False  # a step's declared image is a floating `latest`
+        self.said_untraced = False
         self.positions = {name: index for index, name in enumerate(graph.nodes)}
 
     def note_import_reads(self, reads: Reads) -> None:
@@ -324,7 +329,12 @@ class _Session:
         from repro.backends.base import open_backend
         from repro.backends.execute import ExecutionContext
 
-        context = ExecutionContext(self.root, self.store, os.path.join(self.scratch, "artifacts"))
+        context = ExecutionContext(
+            self.root,
+            self.store,
+            os.path.join(self.scratch, "artifacts"),
+            undeclared=self.project.config.run.undeclared,
+        )
         backend = open_backend(
             self.options.backend,
             context=context,
@@ -421,6 +431,7 @@ class _Session:
             why = ["cache disabled"]
         else:
             why = explain(name, node, key, self.locked, sources, self.imports)
+            why = why or self._discovered_reasons(key)
             why = why or ["no stored result for this cache key here"]
         running[backend.submit(spec, spec.steps[name], inputs)] = (name, key, why)
 
@@ -486,7 +497,19 @@ class _Session:
     def _cached(self, node: Node, key: StepKey) -> dict[str, Any] | None:
         if not self.options.use_cache or not node.cache:
             return None
-        return self.cache.get(key.cache_key, self.store)
+        return self.cache.get(key.cache_key, self.store, self._digest_of)
+
+    def _digest_of(self, path: str) -> str | None:
+        return file_digest(os.path.join(self.root, path), self.algorithm)
+
+    def _discovered_reasons(self, key: StepKey) -> list[str]:
+        """Why the results stored under ``key`` do not hold: the newest one's
+        discovered inputs that changed."""
+        for entry in self.cache.entries(key.cache_key):
+            changed = discovered_changes(entry.get("discovered") or {}, self._digest_of)
+            then = entry.get("discovered") or {}
+            return [discovered_reason(p, self._digest_of(p), then[p]) for p in changed]
+        return []
 
     def _edited(self, node: Node, entry: Mapping[str, Any] | None) -> list[str]:
         """The outs of a cached shell step that were edited by hand."""
@@ -500,6 +523,7 @@ class _Session:
         if node.kind == "shell":
             kept = restore_outs(self.store, self.root, entry["outputs"], self.algorithm)
             notes = kept_notes(kept)
+        key = with_discovered(key, entry.get("discovered") or {})
         record = step_record(
             self._position(name),
             node,
@@ -529,6 +553,8 @@ class _Session:
             result.kept.update(restore_outs(self.store, self.root, result.outputs, self.algorithm))
         kept = kept_notes(result.kept)
         reasons = [*reasons, *kept]
+        key = with_discovered(key, self._discovered(key, result))
+        writes = self._undeclared_writes(node, result)
         record = step_record(
             self._position(name),
             node,
@@ -548,14 +574,37 @@ class _Session:
             self.cache.put(
                 key.cache_key,
                 cache_entry(
-                    result.outputs, result.metrics, self.run_id, result.duration, _logged(result)
+                    result.outputs,
+                    result.metrics,
+                    self.run_id,
+                    result.duration,
+                    _logged(result),
+                    key.fingerprints.discovered,
                 ),
             )
         edits = [reason for reason in reasons if reason.startswith("out ")]
         event = StepEvent(
-            name, result.status, reasons, result.duration, result.error, [*edits, *kept]
+            name, result.status, reasons, result.duration, result.error, [*edits, *kept, *writes]
         )
         self._keep(name, record, result.outputs, event)
+
+    def _discovered(self, key: StepKey, result: StepResult) -> dict[str, str | None]:
+        """The step's discovered inputs that its key does not cover already
+        (its code, the import-time reads of its modules)."""
+        if result.discovered is None:
+            return {}
+        covered = {*key.code_files, *key.fingerprints.imports}
+        return {p: oid for p, oid in result.discovered.items() if p not in covered}
+
+    def _undeclared_writes(self, node: Node, result: StepResult) -> list[str]:
+        """One line per step that wrote outside its outs; once per run, that
+        a shell step could not be watched."""
+        if result.discovered is None and node.kind == "shell" and not self.said_untraced:
+            self.said_untraced = True
+            self.options.on_warning(untraced_warning(self._in_container))
+        if not result.undeclared_writes or result.status == "failed":
+            return []
+        return [f"wrote outside its declared outs: {', '.join(result.undeclared_writes)}"]
 
     @property
     def _in_container(self) -> bool:

@@ -4,17 +4,21 @@ true of the code, data, parameters and environment? Nothing is written
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from repro.lineage.lock import LockedPipeline, conflict_note
+from repro.lineage.records import Fingerprints
 from repro.pipelines.graph import DatasetRef, OutputRef
 from repro.project import Project
 from repro.runner.datasets import snapshot_dataset
+from repro.runner.fastpath import file_digest
 from repro.runner.images import pin_step_images
 from repro.runner.keys import (
     code_of,
+    discovered_reason,
     explain,
     import_digests,
     pipeline_files,
@@ -23,6 +27,7 @@ from repro.runner.keys import (
 )
 from repro.runner.lockfile import load_lock
 from repro.runner.records import edited_outs
+from repro.runner.stepcache import discovered_changes
 from repro.runner.targets import Target, load_graph
 
 __all__ = ["PipelineStatus", "StepStatus", "pipeline_status"]
@@ -96,6 +101,8 @@ def pipeline_status(
             )
             key = step_key(node, oids, root, algorithm, code)
             reasons = explain(name, node, key, locked, sources, imports)
+            if not reasons and locked is not None:
+                reasons = _discovered_reasons(root, locked.steps[name].fingerprints, algorithm)
             if not reasons and locked is not None and node.kind == "shell":
                 outputs = locked.steps[name].outputs
                 edited = edited_outs(project.store(), root, node, outputs, algorithm)
@@ -106,6 +113,17 @@ def pipeline_status(
     if locked is not None:
         result.removed = sorted(set(locked.steps) - set(graph.nodes))
     return result
+
+
+def _discovered_reasons(root: str, prints: Fingerprints, algorithm: str) -> list[str]:
+    """The files the locked run's step was seen to read that changed since."""
+
+    def digest_of(path: str) -> str | None:
+        return file_digest(os.path.join(root, path), algorithm)
+
+    then = prints.discovered
+    changed = discovered_changes(then, digest_of)
+    return [discovered_reason(path, digest_of(path), then[path]) for path in changed]
 
 
 def _inputs(

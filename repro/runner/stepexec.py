@@ -73,7 +73,8 @@ def exec_step(
             from repro.backends.mirror import mirror_tree
 
             root = mirror_tree(root, os.path.join(scratch, "tree"))
-        return execute_step(spec, spec.steps[step], inputs, ExecutionContext(root, store, scratch))
+        context = ExecutionContext(root, store, scratch, undeclared=project.config.run.undeclared)
+        return execute_step(spec, spec.steps[step], inputs, context)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
