@@ -66,7 +66,7 @@ def _render_reports(reports: list[Any], as_json: bool, explain: bool) -> None:
         if report.status == "unchanged":
             output.say(f"{report.pipeline}: inputs unchanged since run {report.run}; not run")
         elif report.status == "up-to-date":
-            for step in report.steps:
+            for step in [] if report.steps_said else report.steps:
                 output.say(f"  cached   {step['name']}")
             output.say(
                 f"{report.pipeline}: up to date, {len(report.steps)} steps cached "

@@ -53,6 +53,7 @@ class RunReport:
     run: str
     status: str  # "succeeded", "failed", "up-to-date", "fresh", "stale"
     steps: list[dict[str, Any]] = field(default_factory=list)
+    steps_said: bool = False  # each step's line was printed as it finished
 
     @property
     def ok(self) -> bool:
@@ -108,11 +109,9 @@ def run_pipelines(
             if unchanged is not None:
                 reports.append(unchanged)
                 continue
-            # The quick no-op judges a local lock only (it refuses any other);
-            # a container run pins its images first.
-            quick = (
-                _fast(project, each, params) if use_cache and backend in (None, "local") else None
-            )
+            # The quick no-op judges a lock of the backend asked for, where
+            # no engine is needed (see fastpath.QUICK_BACKENDS).
+            quick = _fast(project, each, params, backend) if use_cache else None
             where = backend or _locked_backend(project, each)
             # A tagged run is recorded even when nothing changed.
             quick = None if tags else quick
@@ -158,10 +157,12 @@ def _unchanged(project: Project, target: Any, params: Mapping[str, Any]) -> RunR
     return RunReport(found.pipeline, target.text, found.run, "unchanged")
 
 
-def _fast(project: Project, target: Any, params: Mapping[str, Any]) -> RunReport | None:
+def _fast(
+    project: Project, target: Any, params: Mapping[str, Any], backend: str | None = None
+) -> RunReport | None:
     from repro.runner.fastpath import up_to_date
 
-    found = up_to_date(project, target, params)
+    found = up_to_date(project, target, params, backend)
     if found is None:
         return None
     steps = [{"name": s, "status": "cached", "reasons": []} for s in found.steps]
@@ -194,7 +195,11 @@ def _run(
         on_warning=lambda line: on_warning(f"warning: {line}"),
     )
     outcome = run_target(project, target, options, on_event)
-    return _report(outcome.record, target.text)
+    report = _report(outcome.record, target.text)
+    if outcome.repeats is not None:
+        # Nothing was recorded: the locked run stands, as on the fast path.
+        report.run, report.status, report.steps_said = outcome.repeats, "up-to-date", True
+    return report
 
 
 def _run_on_argo(

@@ -21,7 +21,23 @@ if TYPE_CHECKING:
 from repro.runner.lockfile import known_valid
 from repro.runner.targets import Target
 
-__all__ = ["UpToDate", "file_digest", "locked_entry", "params_hold", "up_to_date"]
+__all__ = [
+    "IN_IMAGE",
+    "QUICK_BACKENDS",
+    "UpToDate",
+    "file_digest",
+    "locked_entry",
+    "params_hold",
+    "up_to_date",
+]
+
+# The environment of a step that runs in a container: its image's digest
+# pins the interpreter, the packages and the platform.
+IN_IMAGE = "(in image)"
+# Where a lock entry can be judged without an engine: the local backend,
+# and docker when every image is named by digest in the code (the lock's
+# `static` says so); argo's results live on a cluster.
+QUICK_BACKENDS = frozenset({"local", "docker"})
 
 
 @dataclass(frozen=True)
@@ -31,12 +47,16 @@ class UpToDate:
     steps: list[str]
 
 
-def up_to_date(project: Project, target: Target, overrides: Mapping[str, Any]) -> UpToDate | None:
+def up_to_date(
+    project: Project, target: Target, overrides: Mapping[str, Any], backend: str | None = None
+) -> UpToDate | None:
+    """``backend``: the one asked for (None: the lock's)."""
     entry = locked_entry(project, target)
     if entry is None or entry.get("static") is not True:
         return None
-    if entry.get("backend", "local") != "local":
-        return None  # its steps' keys hold image digests, pinned by the slow path
+    locked_backend = entry.get("backend", "local")
+    if locked_backend not in QUICK_BACKENDS or backend not in (None, locked_backend):
+        return None
     if not os.path.exists(_record_path(project, entry.get("run"))):
         return None
     if not isinstance(entry.get("record"), str) or not project.store().exists(entry["record"]):
@@ -196,6 +216,8 @@ def _environment_holds(root: str, env: object, algorithm: str) -> bool:
 
     if not isinstance(env, dict):
         return False
+    if env.get("image") and env.get("python") == IN_IMAGE:
+        return True  # the image's digest, in each step's key, covers it
     if env.get("python") != python_tag() or env.get("platform") != platform_tag():
         return False
     lockfile = find_lockfile(root)

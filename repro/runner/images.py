@@ -17,6 +17,7 @@ __all__ = [
     "ImageNotPinnedError",
     "NoImageError",
     "UnpinnedImageError",
+    "declared_by_digest",
     "pin_step_images",
     "refuse_floating_project_image",
 ]
@@ -88,6 +89,23 @@ def pin_step_images(
             raise NoImageError(name, backend)
         node.image = resolver.check(given) if given else resolver.pin(str(declared))
     return bool(floating)
+
+
+def declared_by_digest(graph: Graph, *, root: str, default: str | None) -> bool:
+    """Every step's image is named by digest in the code (its own or its
+    pipeline's, not the project's ``[tool.repro] image``, which lies
+    outside the code files): an unchanged file then proves an unchanged
+    image, with no engine to ask."""
+    from repro.images.reference import InvalidImageRefError, parse_image_ref
+
+    for node in graph.nodes.values():
+        declared = node.image or default
+        try:
+            if declared is None or parse_image_ref(declared).digest is None:
+                return False
+        except InvalidImageRefError:
+            return False
+    return True
 
 
 def _pin_for_cluster(

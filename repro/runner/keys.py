@@ -16,7 +16,7 @@ from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import EnvironmentRecord, Fingerprints
 from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
-from repro.runner.fastpath import file_digest
+from repro.runner.fastpath import IN_IMAGE, file_digest
 
 if TYPE_CHECKING:
     from repro.pipelines.reads import Reads
@@ -55,9 +55,6 @@ def _digest(algorithm: str, doc: Any) -> str:
     hasher = get_algorithm(algorithm).new()
     hasher.update(canonical_dumps(doc))
     return str(hasher.hexdigest())
-
-
-IN_IMAGE = "(in image)"
 
 
 def environment_record(

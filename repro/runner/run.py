@@ -32,7 +32,7 @@ from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
 from repro.runner.datasets import Prepared, escapes, snapshot_dataset, stage_snapshot
 from repro.runner.fastpath import file_digest
-from repro.runner.images import CONTAINER_BACKENDS, pin_step_images
+from repro.runner.images import CONTAINER_BACKENDS, declared_by_digest, pin_step_images
 from repro.runner.keys import (
     StepKey,
     code_of,
@@ -130,6 +130,9 @@ class RunOptions:
 class RunOutcome:
     record: RunRecord
     events: list[StepEvent]
+    # Every step was cached under the pins of the locked run, which stands:
+    # this run was not recorded (a no-op writes nothing).
+    repeats: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -186,6 +189,7 @@ class _Session:
             root, target, options.params, also_forget=project.root if work_root else None
         )
         pipeline, params, graph = loaded.pipeline, loaded.params, loaded.graph
+        by_digest = declared_by_digest(graph, root=root, default=getattr(pipeline, "image", None))
         floating = pin_step_images(
             graph,
             options.backend,
@@ -196,6 +200,7 @@ class _Session:
         session = cls(project, root, target, pipeline, graph, params, options, on_event)
         session.note_import_reads(loaded.reads)
         session.floating_image = floating
+        session.images_by_digest = by_digest
         return session
 
     def __init__(
@@ -221,7 +226,7 @@ class _Session:
         self.store = project.store()
         self.index = RunIndex(project.repro_dir)
         self.cache = StepCache(project.repro_dir)
-        lock = load_lock(project)
+        self.lock = lock = load_lock(project)
         self.locked = lock.pipelines.get(pipeline.name) if lock else None
         self.run_id = new_run_id()
         # Loaded artifacts and remote data go to a scratch folder outside
@@ -245,6 +250,7 @@ class _Session:
         self.unmet: set[str] = set()  # skipped because a condition was false
         self.floating_image = False  # a step's declared image is a floating `latest`
         self.said_untraced = False
+        self.images_by_digest = False  # see images.declared_by_digest
         self.positions = {name: index for index, name in enumerate(graph.nodes)}
 
     def note_import_reads(self, reads: Reads) -> None:
@@ -277,8 +283,8 @@ class _Session:
             shutil.rmtree(self.scratch, ignore_errors=True)
             if prepared or not self.graph.datasets:
                 record = self._record(created, git, prepared, status)
-                self._finish(record)
-        return RunOutcome(record, self.events)
+                repeats = self._finish(record)
+        return RunOutcome(record, self.events, repeats)
 
     def _datasets(self) -> dict[str, Prepared]:
         stat_cache = self.stat_cache
@@ -702,13 +708,49 @@ class _Session:
         ordered = {n: self.outputs[n] for n in self.graph.nodes if n in self.outputs}
         return model_versions(self.pipeline.model, ordered)
 
-    def _finish(self, record: RunRecord) -> None:
+    def _finish(self, record: RunRecord) -> str | None:
+        """Record the run, lock it, mirror it; or, when it repeats the locked
+        run, leave no trace and return that run's id."""
         # The spec holds parameter values as given (secrets too): it is kept
         # (locally) only for a run that did not succeed, whose steps a user
         # may want to execute again with `repro step-exec`.
         spec = os.path.join(self.index.folder, f"{self.run_id}.spec")
         if record.status == "succeeded" and os.path.exists(spec):
             os.unlink(spec)
+        if self._repeats_locked(record):
+            assert self.locked is not None
+            journal = os.path.join(self.index.folder, f"{self.run_id}.journal")
+            if os.path.exists(journal):
+                os.unlink(journal)
+            return self.locked.run
+        self._save(record)
+        return None
+
+    def _repeats_locked(self, record: RunRecord) -> bool:
+        """Every step cached (or skipped as the locked run skipped it) under
+        exactly the locked run's pins: that run stands for this one."""
+        options = self.options
+        if record.status != "succeeded" or not options.update_lock or self.locked is None:
+            return False
+        if options.replay_of or options.tags or not self.index.has(self.locked.run):
+            return False
+        settled = self.pipeline.name not in (self.lock.conflicts if self.lock else {})
+        cached = all(
+            step.status == "cached" or name in self.unmet for name, step in record.steps.items()
+        )
+        if not (settled and cached):
+            return False
+        entry = lock_entry(
+            record,
+            self.locked.record,
+            self.code_files,
+            self.defaults,
+            self._static(),
+            frozenset(self.unmet),
+        )
+        return _same_pins(self.locked, entry)
+
+    def _save(self, record: RunRecord) -> None:
         data = self.index.save(record)
         record_oid = self.store.write(data)
         if record.status == "succeeded" and self.options.update_lock:
@@ -717,21 +759,26 @@ class _Session:
         if self.options.mirror:
             mirror(self.project, record, self.options.on_warning)
 
-    def _write_lock(self, record: RunRecord, record_oid: str) -> None:
-        # The digests taken when the run started: the code that ran.
-        # A floating image is judged on the slow path, which refuses it under --frozen.
-        static = (
+    def _static(self) -> bool:
+        """The no-op fast path may judge this run's lock entry: an unchanged
+        file proves unchanged defaults. A floating image is judged on the
+        slow path, which refuses it under --frozen."""
+        return (
             _literal_defaults(self.pipeline.func)
             and not any(code.volatile for code in self.code.values())
             and not self.floating_image
+            and (not self._in_container or self.images_by_digest)
         )
+
+    def _write_lock(self, record: RunRecord, record_oid: str) -> None:
+        # The digests taken when the run started: the code that ran.
         write_lock_entry(
             self.project,
             record,
             record_oid,
             self.code_files,
             self.defaults,
-            static,
+            self._static(),
             frozenset(self.unmet),
         )
 
