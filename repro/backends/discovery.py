@@ -38,7 +38,7 @@ def discover(
     root: str, run: RunSpec, step: StepSpec, read: Iterable[str], written: Iterable[str]
 ) -> Discovered:
     """``read`` and ``written`` are project-relative POSIX paths."""
-    from repro.runner.fastpath import file_digest
+    from repro.runner.fastpath import file_id
 
     declared = _declared(run, step)
     made = set(written)
@@ -47,7 +47,7 @@ def discover(
         absolute = os.path.join(root, path)
         if _covered(path, declared) or os.path.isdir(absolute):
             continue
-        inputs[path] = file_digest(absolute, run.algorithm)
+        inputs[path] = file_id(absolute, run.algorithm)
     writes = sorted(
         path
         for path in made

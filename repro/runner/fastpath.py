@@ -26,6 +26,7 @@ __all__ = [
     "QUICK_BACKENDS",
     "UpToDate",
     "file_digest",
+    "file_id",
     "locked_entry",
     "params_hold",
     "up_to_date",
@@ -135,7 +136,7 @@ def _steps_hold(project: Project, steps: object, algorithm: str, stat_cache: Sta
             return False
         prints = step.get("fingerprints")
         discovered = prints.get("discovered", {}) if isinstance(prints, dict) else None
-        if not _files_hold(project.root, discovered, algorithm, may_be_empty=True):
+        if not _discovered_hold(project.root, discovered, algorithm, stat_cache):
             return False
         outputs = step.get("outputs")
         if step.get("kind") == "shell" and not _outs_hold(project, outputs, algorithm, stat_cache):
@@ -179,6 +180,30 @@ def file_digest(path: str, algorithm: str) -> str | None:
     except OSError:
         return None
     return str(hasher.hexdigest())
+
+
+def file_id(path: str, algorithm: str, stat_cache: StatCache | None = None) -> str | None:
+    """The file's object id, a stat when the stat cache knows it (a step's
+    discovered input may be a large data file); None when it is no file."""
+    from repro.errors import ReproError
+    from repro.snapshot import snapshot
+
+    if not os.path.isfile(path):
+        return None
+    try:
+        return snapshot(path, algorithm=algorithm, stat_cache=stat_cache).oid
+    except (OSError, ReproError):
+        return None
+
+
+def _discovered_hold(root: str, files: object, algorithm: str, stat_cache: StatCache) -> bool:
+    """Each file a step was seen to read has the id it recorded."""
+    if not isinstance(files, dict):
+        return False
+    return all(
+        _in_project(path) and file_id(os.path.join(root, path), algorithm, stat_cache) == oid
+        for path, oid in files.items()
+    )
 
 
 def _files_hold(root: str, files: object, algorithm: str, *, may_be_empty: bool = False) -> bool:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repro.lineage.lock import LockedPipeline, conflict_note
 from repro.lineage.records import Fingerprints
 from repro.pipelines.graph import DatasetRef, OutputRef
 from repro.project import Project
 from repro.runner.datasets import snapshot_dataset
-from repro.runner.fastpath import file_digest
+from repro.runner.fastpath import file_id
 from repro.runner.images import pin_step_images
 from repro.runner.keys import (
     code_of,
@@ -29,6 +29,9 @@ from repro.runner.lockfile import load_lock
 from repro.runner.records import edited_outs
 from repro.runner.stepcache import discovered_changes
 from repro.runner.targets import Target, load_graph
+
+if TYPE_CHECKING:
+    from repro.snapshot import StatCache
 
 __all__ = ["PipelineStatus", "StepStatus", "pipeline_status"]
 
@@ -102,7 +105,8 @@ def pipeline_status(
             key = step_key(node, oids, root, algorithm, code)
             reasons = explain(name, node, key, locked, sources, imports)
             if not reasons and locked is not None:
-                reasons = _discovered_reasons(root, locked.steps[name].fingerprints, algorithm)
+                prints = locked.steps[name].fingerprints
+                reasons = _discovered_reasons(root, prints, algorithm, stat_cache)
             if not reasons and locked is not None and node.kind == "shell":
                 outputs = locked.steps[name].outputs
                 edited = edited_outs(project.store(), root, node, outputs, algorithm)
@@ -115,11 +119,13 @@ def pipeline_status(
     return result
 
 
-def _discovered_reasons(root: str, prints: Fingerprints, algorithm: str) -> list[str]:
+def _discovered_reasons(
+    root: str, prints: Fingerprints, algorithm: str, stat_cache: StatCache
+) -> list[str]:
     """The files the locked run's step was seen to read that changed since."""
 
     def digest_of(path: str) -> str | None:
-        return file_digest(os.path.join(root, path), algorithm)
+        return file_id(os.path.join(root, path), algorithm, stat_cache)
 
     then = prints.discovered
     changed = discovered_changes(then, digest_of)
