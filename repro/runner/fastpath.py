@@ -67,7 +67,6 @@ def up_to_date(
     holds = (
         params_hold(entry, overrides)
         and _files_hold(project.root, entry.get("code_files"), algorithm)
-        and _files_hold(project.root, entry.get("imports", {}), algorithm, may_be_empty=True)
         and _environment_holds(project.root, entry.get("environment"), algorithm)
         and _tree_holds(project, entry, algorithm)
     )
@@ -118,10 +117,13 @@ def _record_path(project: Project, run: object) -> str:
 
 
 def _tree_holds(project: Project, entry: Mapping[str, Any], algorithm: str) -> bool:
-    """The data and the shell outs, each a stat per file (one stat cache)."""
+    """The files read at import time, those the steps read, the data and
+    the shell outs, each a stat per file (one stat cache)."""
     stat_cache = project.stat_cache()
-    return _steps_hold(project, entry.get("steps"), algorithm, stat_cache) and _data_holds(
-        project, entry.get("inputs"), algorithm, stat_cache
+    return (
+        _ids_hold(project.root, entry.get("imports", {}), algorithm, stat_cache)
+        and _steps_hold(project, entry.get("steps"), algorithm, stat_cache)
+        and _data_holds(project, entry.get("inputs"), algorithm, stat_cache)
     )
 
 
@@ -136,7 +138,7 @@ def _steps_hold(project: Project, steps: object, algorithm: str, stat_cache: Sta
             return False
         prints = step.get("fingerprints")
         discovered = prints.get("discovered", {}) if isinstance(prints, dict) else None
-        if not _discovered_hold(project.root, discovered, algorithm, stat_cache):
+        if not _ids_hold(project.root, discovered, algorithm, stat_cache):
             return False
         outputs = step.get("outputs")
         if step.get("kind") == "shell" and not _outs_hold(project, outputs, algorithm, stat_cache):
@@ -196,8 +198,8 @@ def file_id(path: str, algorithm: str, stat_cache: StatCache | None = None) -> s
         return None
 
 
-def _discovered_hold(root: str, files: object, algorithm: str, stat_cache: StatCache) -> bool:
-    """Each file a step was seen to read has the id it recorded."""
+def _ids_hold(root: str, files: object, algorithm: str, stat_cache: StatCache | None) -> bool:
+    """Each file read at import time or by a step has the id it recorded."""
     if not isinstance(files, dict):
         return False
     return all(
@@ -206,10 +208,10 @@ def _discovered_hold(root: str, files: object, algorithm: str, stat_cache: StatC
     )
 
 
-def _files_hold(root: str, files: object, algorithm: str, *, may_be_empty: bool = False) -> bool:
-    """Each file the lock names, inside the project, has the digest it
-    recorded (None: it is still absent)."""
-    if not isinstance(files, dict) or not (files or may_be_empty):
+def _files_hold(root: str, files: object, algorithm: str) -> bool:
+    """Each code file the lock names, inside the project, has the digest it
+    recorded (there is at least one: the pipeline's module)."""
+    if not isinstance(files, dict) or not files:
         return False
     return all(
         _in_project(path) and file_digest(os.path.join(root, path), algorithm) == oid

@@ -16,10 +16,11 @@ from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import EnvironmentRecord, Fingerprints
 from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
-from repro.runner.fastpath import IN_IMAGE, file_digest
+from repro.runner.fastpath import IN_IMAGE, file_digest, file_id
 
 if TYPE_CHECKING:
     from repro.pipelines.reads import Reads
+    from repro.snapshot import StatCache
 
 __all__ = [
     "KeyMaterial",
@@ -108,16 +109,22 @@ class StepCode:
 
 
 def import_digests(
-    root: str, reads: Reads, code_files: Mapping[str, str], algorithm: str
+    root: str,
+    reads: Reads,
+    code_files: Mapping[str, str],
+    algorithm: str,
+    stat_cache: StatCache | None = None,
 ) -> dict[str, str | None]:
-    """The content id of each file ``reads`` saw read (None: it was absent
-    or unreadable), but the project's code, fingerprinted as code."""
+    """The object id of each file ``reads`` saw read (None: it was absent
+    or unreadable), but the project's code, fingerprinted as code. Object
+    ids, as for data: the no-op check of a large file read at import time
+    is then a stat."""
     digests: dict[str, str | None] = {}
     for path in sorted(reads.read):
         absolute = os.path.join(root, path)
         if path in code_files or os.path.isdir(absolute):
             continue
-        digests[path] = file_digest(absolute, algorithm)
+        digests[path] = file_id(absolute, algorithm, stat_cache)
     return digests
 
 

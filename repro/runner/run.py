@@ -257,7 +257,9 @@ class _Session:
         """The files read while the pipeline was imported and built: pinned
         for the run, and part of the key of each Python step whose modules
         read them."""
-        self.imports = import_digests(self.root, reads, self.code_files, self.algorithm)
+        self.imports = import_digests(
+            self.root, reads, self.code_files, self.algorithm, self.stat_cache
+        )
         self.code = {
             name: with_import_reads(code, self.graph.nodes[name].kind, reads, self.imports)
             for name, code in self.code.items()

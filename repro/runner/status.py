@@ -66,7 +66,9 @@ def pipeline_status(
     root, algorithm = project.root, project.config.core.hash
     loaded = load_graph(root, target, params or {})
     pipeline, graph = loaded.pipeline, loaded.graph
-    imports = import_digests(root, loaded.reads, pipeline_files(root, algorithm), algorithm)
+    stat_cache = project.stat_cache()
+    code_files = pipeline_files(root, algorithm)
+    imports = import_digests(root, loaded.reads, code_files, algorithm, stat_cache)
     lock = load_lock(project)
     locked = lock.pipelines.get(pipeline.name) if lock else None
     # Judged as the lock was made: a container run's keys hold image digests.
@@ -78,7 +80,6 @@ def pipeline_status(
         refuse_latest=refuse_latest,
         offline=True,
     )
-    stat_cache = project.stat_cache()
     data = {
         uri: snapshot_dataset(root, dataset, algorithm, None, stat_cache).snapshot.oid
         for uri, dataset in graph.datasets.items()

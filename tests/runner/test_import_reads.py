@@ -209,12 +209,17 @@ def test_a_replay_reads_nothing_of_the_work_tree(shell_project: Path) -> None:
 
 @pytest.mark.parametrize("path", ["/etc/hostname", "../outside.txt", ".git/config", "a/../b"])
 def test_the_no_op_check_reads_no_path_a_lock_could_aim_outside(tmp_path: Path, path: str) -> None:
-    from repro.runner.fastpath import _files_hold, file_digest
+    from repro.runner.fastpath import _files_hold, _ids_hold, file_digest, file_id
 
     root = tmp_path / "project"
     root.mkdir()
     (tmp_path / "outside.txt").write_text("x")
-    digest = file_digest(str(root / path), "xxh3-128")
+    (root / "a.txt").write_text("x")
     # Whatever the digest says, such a path is never read: look closer.
-    assert not _files_hold(str(root), {path: digest}, "xxh3-128", may_be_empty=True)
-    assert _files_hold(str(root), {}, "xxh3-128", may_be_empty=True)
+    digest = file_digest(str(root / path), "xxh3-128")
+    assert not _files_hold(
+        str(root), {path: digest, "a.txt": file_digest(str(root / "a.txt"), "xxh3-128")}, "xxh3-128"
+    )
+    oid = file_id(str(root / path), "xxh3-128")
+    assert not _ids_hold(str(root), {path: oid}, "xxh3-128", None)
+    assert _ids_hold(str(root), {}, "xxh3-128", None)
