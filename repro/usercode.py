@@ -9,11 +9,13 @@ import importlib
 import os
 import sys
 import traceback
-from types import ModuleType
+from contextvars import ContextVar
+from types import FrameType, ModuleType
 
 from repro.errors import ReproError, UsageError
 
 __all__ = [
+    "CalledAtImportError",
     "ObjectNotFoundInModuleError",
     "UserCodeImportError",
     "find_object",
@@ -21,15 +23,32 @@ __all__ = [
     "import_user_module",
     "module_name_for",
     "project_module_files",
+    "refuse_while_importing",
 ]
+
+_REPRO = os.path.dirname(os.path.abspath(__file__))
+# The project root whose code repro is importing now, in this thread.
+_importing: ContextVar[str | None] = ContextVar("repro_importing", default=None)
 
 
 class UserCodeImportError(ReproError, ImportError):
-    def __init__(self, module: str, error: BaseException) -> None:
+    def __init__(self, module: str, error: BaseException, root: str = "") -> None:
         self.module = module
         self.error = error
-        where = _user_frame(error)
+        where = _user_frame(error, root)
         super().__init__(f"importing {module} failed: {type(error).__name__}: {error}{where}")
+
+
+class CalledAtImportError(ReproError):
+    """A project module, as repro imported it, did what only repro does
+    (exit 1, as any other failed import of the user's code)."""
+
+    def __init__(self, what: str, file: str, line: int) -> None:
+        self.what, self.file, self.line = what, file, line
+        super().__init__(
+            f"{file}, line {line} calls {what} at import time: under `repro run` that call "
+            'must go (or go under `if __name__ == "__main__":`)'
+        )
 
 
 class ObjectNotFoundInModuleError(UsageError, LookupError):
@@ -39,14 +58,38 @@ class ObjectNotFoundInModuleError(UsageError, LookupError):
         super().__init__(f"{module} has no {what} {name!r}")
 
 
-def _user_frame(error: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if "importlib" not in f.filename]
+def _user_frame(error: BaseException, root: str) -> str:
+    """Where in the user's code ``error`` was raised: the last line of the
+    project's own files, else the last outside repro and importlib."""
     if isinstance(error, SyntaxError):
         return ""  # its message already names the file and line
-    if not frames:
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if "importlib" not in f.filename and not _inside(f.filename, _REPRO)
+    ]
+    ours = [f for f in frames if root and _inside(f.filename, root)]
+    if not (ours or frames):
         return ""
-    last = frames[-1]
+    last = (ours or frames)[-1]
     return f" ({os.path.basename(last.filename)}, line {last.lineno})"
+
+
+def refuse_while_importing(what: str) -> None:
+    """Raise ``CalledAtImportError`` when repro is importing the project's
+    code now and that code does ``what`` (calls a pipeline): named by the
+    user's line that did it, not by repro's."""
+    root = _importing.get()
+    if root is None:
+        return
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and _inside(frame.f_code.co_filename, _REPRO):
+        frame = frame.f_back
+    if frame is None:
+        return
+    file = os.path.abspath(frame.f_code.co_filename)
+    shown = os.path.relpath(file, root) if _inside(file, root) else os.path.basename(file)
+    raise CalledAtImportError(what, shown.replace(os.sep, "/"), frame.f_lineno)
 
 
 def module_name_for(root: str, file: str) -> str:
@@ -116,10 +159,15 @@ def import_user_module(root: str, name: str) -> ModuleType:
         sys.path.insert(0, root)
     _forget_other_roots(root, name)
     importlib.invalidate_caches()
+    importing = _importing.set(root)
     try:
         return importlib.import_module(name)
+    except CalledAtImportError:
+        raise  # names the user's line already
     except Exception as exc:
-        raise UserCodeImportError(name.replace(".", "/") + ".py", exc) from exc
+        raise UserCodeImportError(name.replace(".", "/") + ".py", exc, root) from exc
+    finally:
+        _importing.reset(importing)
 
 
 def find_object(module: ModuleType, qualname: str, what: str) -> object:

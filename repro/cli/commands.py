@@ -34,14 +34,18 @@ def snapshot_target(target: str, *, store: bool, jobs: int | None) -> SnapshotRe
 
 
 def _tree_id(project: Project, text: str) -> str:
-    """``text`` as an id of the project's algorithm (``algo:hex`` accepted)."""
+    """``text`` as an id of the project's algorithm (``algo:hex`` accepted),
+    or a unique prefix of one in the local store, as ``repro runs show``
+    prints them."""
+    from repro.store import resolve_prefix
+
     algorithm = project.config.core.hash
     if ":" in text:
         info = HashInfo.parse(text)
         if info.algorithm != algorithm:
             raise InvalidOidError(text, algorithm)
-        return info.oid
-    return project.store().validate(text)
+        text = info.oid
+    return resolve_prefix(project.store(), text)
 
 
 def checkout_tree(

@@ -63,6 +63,11 @@ def _unchanged(project: Project, target: Target) -> list[str] | None:
 
 
 def main() -> None:
+    from repro.cli.output import forgiving_streams
+
+    # Before anything prints: a closed pipe must not stop a run half-way
+    # (see repro.cli.output for what happens to the output and exit status).
+    forgiving_streams()
     line = _no_op_run(sys.argv[1:])
     if line is not None:
         sys.stdout.write(line + "\n")

@@ -116,7 +116,9 @@ def snapshot(
 
 @app.command()
 def checkout(
-    tree: Annotated[str, typer.Argument(help="Tree id, or a run id (or unique prefix).")],
+    tree: Annotated[
+        str, typer.Argument(help="Tree id or run id; either may be cut to a unique prefix.")
+    ],
     dest: Annotated[
         str | None,
         typer.Argument(
@@ -197,8 +199,8 @@ def _say_checkout(result: Any) -> None:
 
 @app.command()
 def diff(
-    old: Annotated[str, typer.Argument(help="Tree id or folder.")],
-    new: Annotated[str, typer.Argument(help="Tree id or folder.")],
+    old: Annotated[str, typer.Argument(help="Tree id (or a unique prefix) or folder.")],
+    new: Annotated[str, typer.Argument(help="Tree id (or a unique prefix) or folder.")],
     as_json: JsonOption = False,
 ) -> None:
     """List files added, removed or changed from OLD to NEW."""

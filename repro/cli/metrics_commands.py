@@ -118,6 +118,10 @@ def render_comparison(comparison: Comparison) -> None:
     console = _console()
     if comparison.note:
         console.print(f"note: {comparison.note}")
+    first = comparison.runs[0].id
+    for changes in comparison.imports:
+        for reason in changes.reasons:
+            console.print(f"run {changes.run} against {first}: {reason}")
     console.print(_values_table(comparison))
     console.print(_keys_table(comparison))
 
@@ -188,11 +192,11 @@ def _keys_table(comparison: Comparison) -> Any:
 
 
 def _why(difference: KeyDifference) -> str:
-    """The components that differ, then one reason a line."""
-    if difference.same:
-        return "same key"
+    """The components that differ, then one reason a line, then the files
+    the step read undeclared that differ (the same key may hide them)."""
     parts = ", ".join(difference.components)
-    return "\n".join(([parts] if parts else []) + list(difference.reasons))
+    lines = ["same key"] if difference.same else ([parts] if parts else [])
+    return "\n".join(lines + list(difference.reasons) + list(difference.discovered))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,18 +1,39 @@
 """Rendering for the CLI: plain lines and JSON, with rich progress bars only
 on a terminal (and never in the way of ``--json`` on stdout). rich is
-imported only for those bars: it costs 40 ms of every command's start-up."""
+imported only for those bars: it costs 40 ms of every command's start-up.
+
+A reader that goes away (``repro run | head -1``) never changes what a
+command does: ``forgiving_streams`` makes stdout and stderr drop what can no
+longer be written, and the command carries on and exits with its own
+status. git and ls die of SIGPIPE instead (status 141); for repro that would
+stop a run half-way or record it as failed because nobody read its
+progress, and a script under ``set -o pipefail`` should learn whether the
+run failed, not whether its log was read."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from repro.views.formats import human_size
 
-__all__ = ["human_size", "print_json", "progress_bar", "say", "say_err", "transfer_bar"]
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+__all__ = [
+    "forgiving_streams",
+    "human_size",
+    "print_json",
+    "progress_bar",
+    "say",
+    "say_err",
+    "transfer_bar",
+]
 
 
 def say(text: str) -> None:
@@ -93,3 +114,91 @@ def transfer_bar(description: str) -> Iterator[_TransferBar | _Silent]:
         return
     with _rich_progress("objects") as progress:
         yield _TransferBar(progress, description)
+
+
+def forgiving_streams() -> None:
+    """Make ``sys.stdout`` and ``sys.stderr`` drop what their reader can no
+    longer take (a closed pipe) instead of raising, for every writer in the
+    process: repro's lines, rich, click, and the prints of steps running in
+    it. Called once, first thing, by the ``repro`` executable."""
+    sys.stdout = _forgiving(sys.stdout, 1)
+    sys.stderr = _forgiving(sys.stderr, 2)
+
+
+def _forgiving(stream: TextIO | None, fd: int) -> TextIO:
+    if stream is None or _reader_gone(fd):
+        # Started with the fd closed (``>&-``): the next file repro opens
+        # would take its number and receive what is printed. Or the
+        # reader left before repro began (``| head -0``): the processes
+        # steps start would inherit a dead pipe.
+        _point_at_devnull(fd)
+    if stream is None:
+        return io.TextIOWrapper(_DroppingWriter(fd), "utf-8", "backslashreplace", None, True)
+    stream.flush()
+    return io.TextIOWrapper(
+        _DroppingWriter(fd),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=bool(stream.line_buffering),
+        # Unbuffered (python -u) stays unbuffered: each write reaches the fd.
+        write_through=bool(getattr(stream, "write_through", False)),
+    )
+
+
+def _reader_gone(fd: int) -> bool:
+    """Whether ``fd`` is closed, or a pipe or socket no one reads any more."""
+    import select
+
+    try:
+        os.fstat(fd)
+    except OSError:
+        return True
+    if not hasattr(select, "poll"):  # Windows: found out at the first write
+        return False
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
+
+
+def _point_at_devnull(fd: int) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    if devnull != fd:  # a closed ``fd`` is the lowest free number: it is reused
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
+class _DroppingWriter(io.RawIOBase):
+    """File descriptor ``fd``, written whole; once its reader has gone it
+    points at /dev/null: what no one can read is dropped, and the processes
+    started afterwards inherit /dev/null, not a dead pipe. It never closes
+    ``fd`` (the interpreter's own stream object owns it)."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    @property
+    def name(self) -> int:
+        return self._fd
+
+    def read(self, size: int = -1, /) -> bytes:
+        raise io.UnsupportedOperation("not readable")
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        view = memoryview(data).cast("B")
+        size = len(view)
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except BrokenPipeError:
+            _point_at_devnull(self._fd)
+        return size

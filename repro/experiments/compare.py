@@ -3,12 +3,14 @@ why its cache key differs from the first run's (code, data, params,
 environment, image), read from the fingerprints each record keeps.
 
 Runs of different pipelines may be compared: the comparison says so and
-keeps to what they have in common.
+keeps to what they have in common. Files read without being declared are
+named too: those the pipeline's modules read at import time (``params.yaml``)
+and those a step was seen to open as it ran.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -19,6 +21,7 @@ from repro.lineage.records import Fingerprints, RunRecord, StepRecord
 __all__ = [
     "COMPONENTS",
     "Comparison",
+    "ImportChanges",
     "InvalidComparisonError",
     "KeyDifference",
     "Row",
@@ -56,23 +59,44 @@ class Row:
 @dataclass(frozen=True)
 class KeyDifference:
     """Why a step's cache key in ``run`` differs from the first run's:
-    the components that differ and one reason per change."""
+    the components that differ and one reason per change. ``discovered``
+    names the files the step read undeclared that differ: they are not in
+    the key (it is made before the step runs) but are checked before its
+    result is reused, so they make a step run again under the same key."""
 
     run: str
     components: tuple[str, ...]
     reasons: tuple[str, ...]
+    discovered: tuple[str, ...] = ()
 
     @property
     def same(self) -> bool:
         return not self.reasons
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "run": self.run,
             "same": self.same,
             "components": list(self.components),
             "reasons": list(self.reasons),
         }
+        if self.discovered:
+            # Only where there are any, as in run records: a comparison of
+            # runs that read nothing undeclared reads as it always did.
+            doc["discovered"] = list(self.discovered)
+        return doc
+
+
+@dataclass(frozen=True)
+class ImportChanges:
+    """The files ``run``'s pipeline read at import time (``params.yaml``)
+    that differ from the first run's, one reason each."""
+
+    run: str
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run": self.run, "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,7 @@ class Comparison:
     pins: tuple[Row, ...]
     outputs: tuple[Row, ...]
     steps: tuple[StepComparison, ...]
+    imports: tuple[ImportChanges, ...] = ()  # one per run after the first
 
     @property
     def note(self) -> str | None:
@@ -117,6 +142,7 @@ class Comparison:
             "pins": [row.to_dict() for row in self.pins],
             "outputs": [row.to_dict() for row in self.outputs],
             "steps": [step.to_dict() for step in self.steps],
+            "imports": [changes.to_dict() for changes in self.imports],
         }
 
 
@@ -134,7 +160,12 @@ def compare_runs(records: Sequence[RunRecord]) -> Comparison:
         pins=_rows([_run_pins(record) for record in records], common),
         outputs=_rows([_run_outputs(record) for record in records], common),
         steps=tuple(_compare_step(records, name) for name in _step_names(records, common)),
+        imports=tuple(_import_changes(records[0], other) for other in records[1:]),
     )
+
+
+def _import_changes(base: RunRecord, other: RunRecord) -> ImportChanges:
+    return ImportChanges(other.id, tuple(_import_reasons(base.imports, other.imports)))
 
 
 def _check(records: Sequence[RunRecord]) -> None:
@@ -215,17 +246,19 @@ def _key_difference(base: RunRecord, other: RunRecord, name: str) -> KeyDifferen
     if missing is not None:
         return KeyDifference(other.id, (), (missing,))
     pair = _Pair.of(base, other, name)
+    discovered = tuple(_discovered(pair))
     if pair.first.cache_key == pair.then.cache_key:
-        return KeyDifference(other.id, (), ())
+        return KeyDifference(other.id, (), (), discovered)
     changed = [(part, reasons) for part, why in _EXPLAINERS if (reasons := why(pair))]
     if not changed:
         # The key also covers what a record does not keep apart: the step's
         # declared outputs, its kind and cache settings.
-        return KeyDifference(other.id, (), ("the step's definition changed",))
+        return KeyDifference(other.id, (), ("the step's definition changed",), discovered)
     return KeyDifference(
         other.id,
         tuple(part for part, _ in changed),
         tuple(reason for _, reasons in changed for reason in reasons),
+        discovered,
     )
 
 
@@ -270,11 +303,49 @@ def _code(pair: _Pair) -> list[str]:
 
 def _data(pair: _Pair) -> list[str]:
     before, after = pair.was.inputs, pair.now.inputs
-    return [
+    declared = [
         f"input {arg!r} changed ({_source(pair.other, pair.then, after.get(arg))})"
         for arg in sorted(before.keys() | after.keys())
         if before.get(arg) != after.get(arg)
     ]
+    # Files the step's modules read at import time are in its key too.
+    return declared + _import_reasons(pair.was.imports, pair.now.imports)
+
+
+def _import_reasons(before: Mapping[str, str | None], after: Mapping[str, str | None]) -> list[str]:
+    return [f"import-time input {path} {change}" for path, change in _read_changes(before, after)]
+
+
+def _discovered(pair: _Pair) -> list[str]:
+    changes = _read_changes(pair.was.discovered, pair.now.discovered)
+    return [f"input {path} {change} (read by the step, not declared)" for path, change in changes]
+
+
+_NOT_READ: Final = object()
+
+
+def _read_changes(
+    before: Mapping[str, str | None], after: Mapping[str, str | None]
+) -> list[tuple[str, str]]:
+    """Each file read in either run whose content differs, and how (a
+    content id of None: the file was looked for and absent), in the words
+    ``repro status`` uses."""
+    changes = []
+    for path in sorted(before.keys() | after.keys()):
+        then, now = before.get(path, _NOT_READ), after.get(path, _NOT_READ)
+        if then != now:
+            changes.append((path, _change(then, now)))
+    return changes
+
+
+def _change(then: object, now: object) -> str:
+    if then is _NOT_READ:
+        return "is new"
+    if now is _NOT_READ:
+        return "is no longer read"
+    if now is None:
+        return "was removed"
+    return "was added" if then is None else "changed"
 
 
 def _source(record: RunRecord, step: StepRecord, oid: str | None) -> str:

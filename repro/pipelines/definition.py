@@ -12,6 +12,7 @@ from repro.errors import ReproError, UsageError
 from repro.hashing import canonical_dumps
 from repro.pipelines.data import Dataset, Model
 from repro.pipelines.graph import Graph, building
+from repro.usercode import refuse_while_importing
 
 __all__ = [
     "InvalidParameterError",
@@ -95,6 +96,9 @@ class Pipeline:
         return f"<pipeline {self.name}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Most often a call left at module level: under `repro run` the
+        # module is being imported, and the fix is in the user's file.
+        refuse_while_importing(f"pipeline {self.name!r}")
         raise UsageError(f"pipeline {self.name!r} is run by repro: `repro run FILE.py:{self.name}`")
 
     def resolve_params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -7,17 +7,21 @@ from typing import TYPE_CHECKING
 from repro.lazy import lazy_exports
 from repro.store.backend import Backend, FsspecBackend, LocalBackend, open_backend
 from repro.store.errors import (
+    AmbiguousOidPrefixError,
     CorruptObjectError,
     InvalidOidError,
+    InvalidOidPrefixError,
     ObjectNotFoundError,
     StoreFormatError,
     StoreWriteError,
+    UnknownOidPrefixError,
 )
 from repro.store.objects import Batch, ObjectStore
 from repro.store.tree import InvalidTreeError, Tree, TreeEntry
 
 if TYPE_CHECKING:
     from repro.store.fsck import FsckProblem, FsckReport
+    from repro.store.prefix import resolve_prefix
     from repro.store.trees import TreeNotFoundError, read_tree, write_tree
 
 _LAZY = {
@@ -25,6 +29,7 @@ _LAZY = {
     "FsckReport": "repro.store.fsck",
     "TreeNotFoundError": "repro.store.trees",
     "read_tree": "repro.store.trees",
+    "resolve_prefix": "repro.store.prefix",
     "write_tree": "repro.store.trees",
 }
 
@@ -33,6 +38,7 @@ __getattr__ = lazy_exports(globals(), _LAZY)
 
 
 __all__ = [
+    "AmbiguousOidPrefixError",
     "Backend",
     "Batch",
     "CorruptObjectError",
@@ -40,6 +46,7 @@ __all__ = [
     "FsckReport",
     "FsspecBackend",
     "InvalidOidError",
+    "InvalidOidPrefixError",
     "InvalidTreeError",
     "LocalBackend",
     "ObjectNotFoundError",
@@ -49,7 +56,9 @@ __all__ = [
     "Tree",
     "TreeEntry",
     "TreeNotFoundError",
+    "UnknownOidPrefixError",
     "open_backend",
     "read_tree",
+    "resolve_prefix",
     "write_tree",
 ]

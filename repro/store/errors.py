@@ -5,11 +5,14 @@ from __future__ import annotations
 from repro.errors import ReproError
 
 __all__ = [
+    "AmbiguousOidPrefixError",
     "CorruptObjectError",
     "InvalidOidError",
+    "InvalidOidPrefixError",
     "ObjectNotFoundError",
     "StoreFormatError",
     "StoreWriteError",
+    "UnknownOidPrefixError",
 ]
 
 
@@ -20,11 +23,41 @@ class InvalidOidError(ReproError, ValueError):
         super().__init__(f"{oid!r} is not a valid {algorithm} object id")
 
 
+class InvalidOidPrefixError(InvalidOidError):
+    """Neither an object id nor an abbreviation of one."""
+
+    def __init__(self, text: str, algorithm: str, reason: str) -> None:
+        super().__init__(text, algorithm)
+        self.reason = reason
+        self.args = (
+            f"{text!r} is not a valid {algorithm} object id, nor a prefix of one: {reason}",
+        )
+
+
 class ObjectNotFoundError(ReproError, FileNotFoundError):
     def __init__(self, oid: str, store: str) -> None:
         self.oid = oid
         self.store = store
         super().__init__(f"object {oid} is not in the store at {store}")
+
+
+class UnknownOidPrefixError(ObjectNotFoundError):
+    def __init__(self, prefix: str, store: str) -> None:
+        super().__init__(prefix, store)
+        self.args = (
+            f"no object in the store at {store} has an id starting with {prefix} "
+            "(pull it from a remote, or check the id)",
+        )
+
+
+class AmbiguousOidPrefixError(ReproError, LookupError):
+    def __init__(self, prefix: str, count: int) -> None:
+        self.prefix = prefix
+        self.count = count
+        super().__init__(
+            f"object id prefix {prefix} is ambiguous: {count} objects start with it; "
+            "give more digits"
+        )
 
 
 class CorruptObjectError(ReproError):

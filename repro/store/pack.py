@@ -58,6 +58,26 @@ class PackIndex:
 
     def find(self, oid: str) -> PackLocation | None:
         digest = bytes.fromhex(oid)
+        low = self._first_not_below(digest)
+        if low < self.count and self._digest_at(low) == digest:
+            return self._location(low)
+        return None
+
+    def with_prefix(self, prefix: str) -> Iterator[str]:
+        """The ids in this pack that start with ``prefix`` (lowercase hex,
+        validated by the caller), found by bisection, not by a scan."""
+        # The smallest id with the prefix is the prefix padded with zeros:
+        # from there on, the ids that have it come first.
+        index = self._first_not_below(bytes.fromhex(prefix + "0" * (len(prefix) % 2)))
+        while index < self.count:
+            oid = self._digest_at(index).hex()
+            if not oid.startswith(prefix):
+                return
+            yield oid
+            index += 1
+
+    def _first_not_below(self, digest: bytes) -> int:
+        """The position of the first id not below ``digest``."""
         low, high = 0, self.count
         while low < high:
             mid = (low + high) // 2
@@ -65,9 +85,7 @@ class PackIndex:
                 low = mid + 1
             else:
                 high = mid
-        if low < self.count and self._digest_at(low) == digest:
-            return self._location(low)
-        return None
+        return low
 
     def _location(self, index: int) -> PackLocation:
         start = _INDEX_HEADER.size + index * self._record + self._digest_size
