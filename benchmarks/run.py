@@ -39,6 +39,7 @@ BENCHMARKS = (
     "docker",
     "gates",
     "ui_runs",
+    "soundness",
 )
 
 

@@ -82,7 +82,13 @@ class Reads:
 
 def project_path(root: str, path: str) -> str | None:
     """``path`` relative to the project ``root`` (a real path), POSIX-style;
-    None outside it or where the rules above leave it out."""
+    None outside it or where the rules above leave it out. A path whose name
+    lies outside the project is left out before any symlink is resolved:
+    an import opens a thousand files of site-packages, and resolving each
+    would cost more than the opens (a link from outside into the project
+    is not followed)."""
+    if not os.path.normpath(path).startswith(root + os.sep):
+        return None
     absolute = os.path.realpath(path)
     if not absolute.startswith(root + os.sep):
         return None
