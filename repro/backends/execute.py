@@ -126,6 +126,7 @@ def _run_python(
         except (Exception, SystemExit) as exc:  # the step's own code: anything it raises
             raise _StepFailedError(_describe(exc)) from exc
     _note_accesses(result, discover(ctx.root, run, step, reads.read, reads.written))
+    result.processes = sorted(reads.processes)
     return _dump_all(run, step, _split(step, value), ctx), context
 
 

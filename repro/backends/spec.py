@@ -85,6 +85,8 @@ class StepResult:
     # nothing watched it (a shell step with no tracer).
     discovered: dict[str, str | None] | None = None
     undeclared_writes: list[str] = field(default_factory=list)
+    # Programs a Python step started: what they read is not seen.
+    processes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

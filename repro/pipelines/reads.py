@@ -29,6 +29,7 @@ import contextlib
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,6 +52,10 @@ class Reads:
     # code on the stack, e.g. a library reading a file at its own import).
     read: dict[str, set[str | None]] = field(default_factory=dict)
     written: set[str] = field(default_factory=set)
+    # Programs the code started (subprocess, os.system): what they open is
+    # not seen by an audit hook.
+    processes: set[str] = field(default_factory=set)
+    closed: bool = False
 
     def saw(self, path: Any, mode: Any, flags: Any, frame: FrameType | None) -> None:
         relative = self._relative(path)
@@ -109,19 +114,60 @@ def _writes(mode: Any, flags: Any) -> bool:
 
 
 _current: ContextVar[Reads | None] = ContextVar("repro_reads", default=None)
+# Threads started while a recording was active, in its thread or in one of
+# these: a new thread starts with an empty context, and the files a step
+# reads on a pool of its own are the step's.
+_owned: weakref.WeakKeyDictionary[threading.Thread, Reads] = weakref.WeakKeyDictionary()
 _installed = False
 _install_lock = threading.Lock()
+_PROCESS_EVENTS = {
+    "subprocess.Popen": 1,  # (executable, args, cwd, env): executable is often None
+    "os.system": 0,
+    "os.posix_spawn": 0,
+    "os.exec": 0,
+    "os.spawn": 1,
+}
+
+
+def _recording() -> Reads | None:
+    reads = _current.get()
+    if reads is None and _owned:
+        reads = _owned.get(threading.current_thread())
+    return None if reads is None or reads.closed else reads
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if event != "open":
+    if event != "open" and event not in _PROCESS_EVENTS:
         return
-    reads = _current.get()
-    if reads is None or len(args) < 3:
+    reads = _recording()
+    if reads is None:
         return
     # An audit hook that raised would fail the user's own open.
     with contextlib.suppress(Exception):
-        reads.saw(args[0], args[1], args[2], sys._getframe(1))
+        if event == "open":
+            reads.saw(args[0], args[1], args[2], sys._getframe(1))
+        else:
+            reads.processes.add(_program(args[_PROCESS_EVENTS[event]]))
+
+
+_thread_start = threading.Thread.start
+
+
+def _start_owned(thread: threading.Thread) -> None:
+    # Python 3.11 raises no audit event when a thread starts: Thread.start
+    # is wrapped instead, once, with the hook.
+    reads = _recording()
+    if reads is not None:
+        _owned[thread] = reads
+    _thread_start(thread)
+
+
+def _program(command: Any) -> str:
+    """The program a process event names (its first word)."""
+    if isinstance(command, list | tuple):
+        command = command[0] if command else ""
+    text = os.fsdecode(command) if isinstance(command, bytes | os.PathLike) else str(command)
+    return os.path.basename(text.split()[0]) if text.split() else text
 
 
 def _install() -> None:
@@ -129,17 +175,20 @@ def _install() -> None:
     with _install_lock:
         if not _installed:
             sys.addaudithook(_audit)
+            threading.Thread.start = _start_owned  # type: ignore[method-assign,assignment]
             _installed = True
 
 
 @contextmanager
 def recording_reads(root: str) -> Iterator[Reads]:
     """Records the files the code run inside the block opens under ``root``
-    (in this thread and context only)."""
+    (in this thread and context, and in the threads started from them
+    while it lasts)."""
     _install()
     reads = Reads(os.path.realpath(root))
     token = _current.set(reads)
     try:
         yield reads
     finally:
+        reads.closed = True  # threads it started that outlive it read for no one
         _current.reset(token)

@@ -562,7 +562,7 @@ class _Session:
         kept = kept_notes(result.kept)
         reasons = [*reasons, *kept]
         key = with_discovered(key, self._discovered(key, result))
-        writes = self._undeclared_writes(node, result)
+        writes = self._watch_notes(node, result)
         record = step_record(
             self._position(name),
             node,
@@ -604,15 +604,22 @@ class _Session:
         covered = {*key.code_files, *key.fingerprints.imports}
         return {p: oid for p, oid in result.discovered.items() if p not in covered}
 
-    def _undeclared_writes(self, node: Node, result: StepResult) -> list[str]:
-        """One line per step that wrote outside its outs; once per run, that
-        a shell step could not be watched."""
+    def _watch_notes(self, node: Node, result: StepResult) -> list[str]:
+        """What the user must hear of what the step's watch missed or saw:
+        programs a Python step started (unwatched), writes outside its outs;
+        once per run, that a shell step could not be traced."""
         if result.discovered is None and node.kind == "shell" and not self.said_untraced:
             self.said_untraced = True
             self.options.on_warning(untraced_warning(self._in_container))
-        if not result.undeclared_writes or result.status == "failed":
-            return []
-        return [f"wrote outside its declared outs: {', '.join(result.undeclared_writes)}"]
+        notes = []
+        if result.processes:
+            notes.append(
+                f"started {', '.join(result.processes)}: files a program reads are not seen "
+                "(a shell step's are traced)"
+            )
+        if result.undeclared_writes and result.status != "failed":
+            notes.append(f"wrote outside its declared outs: {', '.join(result.undeclared_writes)}")
+        return notes
 
     @property
     def _in_container(self) -> bool:

@@ -101,17 +101,51 @@ def test_a_read_is_attributed_to_the_project_module_that_made_it(
     assert "settings.py" in reads.read
 
 
-def test_nothing_is_recorded_outside_the_block_or_in_another_thread(root: Path) -> None:
-    seen_in_thread: list[str] = []
+def test_threads_started_in_the_block_are_recorded_others_are_not(root: Path) -> None:
+    go, done = threading.Event(), threading.Event()
+
+    def elsewhere() -> None:  # started before the block: not the block's
+        go.wait()
+        Path("params.yaml").read_text()
+        done.set()
+
+    bystander = threading.Thread(target=elsewhere)
+    bystander.start()
     with recording_reads(str(root)) as reads:
-        worker = threading.Thread(
-            target=lambda: seen_in_thread.append(Path("sub/data.csv").read_text())
-        )
+        worker = threading.Thread(target=lambda: Path("sub/data.csv").read_text())
         worker.start()
         worker.join()
+        go.set()
+        done.wait()
+    bystander.join()
     Path("params.yaml").read_text()
-    assert seen_in_thread == ["a\n1\n"]
+    assert sorted(reads.read) == ["sub/data.csv"]
+
+
+def test_a_thread_that_outlives_the_block_reads_for_no_one(root: Path) -> None:
+    go, done = threading.Event(), threading.Event()
+
+    def late() -> None:
+        go.wait()
+        Path("params.yaml").read_text()
+        done.set()
+
+    with recording_reads(str(root)) as reads:
+        worker = threading.Thread(target=late)
+        worker.start()
+    go.set()
+    done.wait()
+    worker.join()
     assert reads.read == {}
+
+
+def test_programs_started_in_the_block_are_named(root: Path) -> None:
+    import subprocess
+
+    with recording_reads(str(root)) as reads:
+        subprocess.run(["true"], check=True)
+        os.system("true")
+    assert reads.processes == {"true"}
 
 
 def test_recordings_nest_and_each_sees_its_own(root: Path) -> None:
