@@ -148,7 +148,7 @@ def _reused(
         entries = []
         for name in listing.names:
             directory, _, base = (prefix + name).rpartition("/")
-            _inode, size, _mtime, executable, oid = cached[directory][base]
+            _inode, size, _mtime, executable, oid, _ctime = cached[directory][base]
             entries.append(TreeEntry(name, oid, size, executable))
         return Tree.build(algorithm, entries, check=False)
 

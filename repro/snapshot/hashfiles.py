@@ -170,11 +170,12 @@ def _hash_range(job: HashJob, start: int, names: list[str]) -> ChunkResult:
             hit = known.get(base)
             if hit is not None:
                 info = stat(path)
-                if (hit[2], hit[1], hit[0], hit[3]) == (
+                if (hit[2], hit[1], hit[0], hit[3], hit[5]) == (
                     info.st_mtime_ns,
                     info.st_size,
                     info.st_ino,
                     info.st_mode & 0o100 != 0,
+                    info.st_ctime_ns,
                 ) and (job.hits_stored or _stored(job, hit[4], batch)):
                     append(hit)
                     continue
@@ -227,7 +228,7 @@ def _read(job: HashJob, path: str, batch: Batch | None) -> Entry:
         os.close(fd)
     # The size is what was hashed: a file that grew while being read must not
     # be recorded with its old size beside the id of its new content.
-    return (info.st_ino, size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid)
+    return (info.st_ino, size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid, info.st_ctime_ns)
 
 
 def _hash_fd(job: HashJob, fd: int, size: int, batch: Batch | None) -> tuple[str, int]:

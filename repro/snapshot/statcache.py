@@ -1,8 +1,12 @@
-"""The stat cache: (path, inode, size, mtime_ns, executable bit) -> id, so an
-unchanged file costs a stat, not a read, like ``git status``.
+"""The stat cache: (path, inode, size, mtime_ns, executable bit, ctime_ns)
+-> id, so an unchanged file costs a stat, not a read, like ``git status``.
+
+The change time too, as git checks it: a tool can put an mtime back
+(``cp -p``, ``os.utime``) after rewriting a file in place to the same
+size, and nothing can set a ctime, which every write and utime moves.
 
 SQLite under ``.repro/``, one row per folder and algorithm holding a
-marshalled ``{name: (inode, size, mtime_ns, executable, oid)}``: looking up a
+marshalled ``{name: (inode, size, mtime_ns, executable, oid, ctime_ns)}``: looking up a
 100,000-file tree is then one query and a few hundred rows, not 100,000
 queries. A second table remembers the tree id last computed for a root, so
 a snapshot in which every file is a hit need not rebuild its manifest; any
@@ -53,13 +57,13 @@ _SCHEMA = (
         dir TEXT NOT NULL PRIMARY KEY, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
         keys BLOB NOT NULL)""",
 )
-_SCHEMA_VERSION = 5
+_SCHEMA_VERSION = 6
 
 
-# A file's (inode, size, mtime_ns, executable, oid): the first four must all
-# match a file's stat for the id to be trusted. A plain tuple, not a named
-# one: 100,000 of them cross between processes and into marshal.
-Entry = tuple[int, int, int, bool, str]
+# A file's (inode, size, mtime_ns, executable, oid, ctime_ns): all but the
+# id must match a file's stat for the id to be trusted. A plain tuple, not
+# a named one: 100,000 of them cross between processes and into marshal.
+Entry = tuple[int, int, int, bool, str, int]
 
 
 class Cached(Mapping[str, dict[str, Entry]]):
@@ -122,7 +126,14 @@ def _decode_keys(blob: bytes) -> list[str] | None:
 
 
 def entry_of(info: os.stat_result, oid: str) -> Entry:
-    return (info.st_ino, info.st_size, info.st_mtime_ns, bool(info.st_mode & 0o100), oid)
+    return (
+        info.st_ino,
+        info.st_size,
+        info.st_mtime_ns,
+        bool(info.st_mode & 0o100),
+        oid,
+        info.st_ctime_ns,
+    )
 
 
 class CachedTree(NamedTuple):

@@ -87,6 +87,23 @@ def test_stat_cache_notices_a_modified_file(tmp_path: Path, stat_cache: StatCach
     assert after.oid == snapshot(str(data), algorithm=ALGO).oid
 
 
+def test_a_rewrite_that_puts_the_mtime_back_is_noticed(
+    tmp_path: Path, stat_cache: StatCache
+) -> None:
+    # As `cp -p` onto the file, or a tool that keeps timestamps, leaves it:
+    # same inode, same size, same mtime; only the ctime tells.
+    data = write_files(tmp_path / "d", {"a": b"1", "b": b"2"})
+    age(data)
+    before = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    kept = os.stat(data / "a")
+    with open(data / "a", "r+b") as file:
+        file.write(b"9")
+    os.utime(data / "a", ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    assert os.stat(data / "a").st_mtime_ns == kept.st_mtime_ns
+    after = snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
+    assert after.oid != before.oid and after.oid == snapshot(str(data), algorithm=ALGO).oid
+
+
 def test_recently_modified_files_are_not_cached(tmp_path: Path, stat_cache: StatCache) -> None:
     data = write_files(tmp_path / "d", {"a": b"1"})
     snapshot(str(data), algorithm=ALGO, stat_cache=stat_cache)
