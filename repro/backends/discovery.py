@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from repro.backends.spec import RunSpec, StepSpec
 
-__all__ = ["Discovered", "discover"]
+__all__ = ["Discovered", "discover", "packages_opened"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,51 @@ def discover(
         if not _covered(path, declared) and os.path.lexists(os.path.join(root, path))
     )
     return Discovered(inputs, writes)
+
+
+def packages_opened(paths: Iterable[str], root: str) -> dict[str, str | None]:
+    """The Python distributions whose files a traced process opened (a
+    shell step's ``python -c 'import numpy'``), as discovered inputs:
+    ``"(package) numpy"`` -> its installed version. A shell step has no
+    code to fingerprint imports from; this is how a package upgrade reaches
+    it. The distributions this interpreter's path holds: another
+    interpreter's packages are not known."""
+    from repro.pipelines.environment import distributions_for
+    from repro.runner.fastpath import PACKAGE
+
+    folders = _package_folders(os.path.realpath(root))
+    modules = {module for path in paths if (module := _top_module(path, folders))}
+    if not modules:
+        return {}
+    return {f"{PACKAGE}{name}": version for name, version in distributions_for(modules).items()}
+
+
+def _package_folders(root: str) -> list[str]:
+    """The folders of ``sys.path`` that hold installed packages: not the
+    standard library, not the project (its files are inputs as files)."""
+    import sys
+    import sysconfig
+
+    stdlib = {os.path.realpath(sysconfig.get_path(name)) for name in ("stdlib", "platstdlib")}
+    folders: list[str] = []
+    for entry in filter(None, sys.path):
+        folder = os.path.realpath(entry)
+        inside = folder == root or folder.startswith(root + os.sep)
+        if os.path.isdir(folder) and folder not in stdlib and not inside:
+            # Both spellings: a traced path is the one the process used.
+            folders += {folder, os.path.abspath(entry)}
+    return folders
+
+
+def _top_module(path: str, folders: list[str]) -> str | None:
+    """The top-level module a file under a package folder belongs to."""
+    for folder in folders:
+        if path.startswith(folder + os.sep):
+            top = path[len(folder) + 1 :].split(os.sep, 1)[0]
+            if top.endswith((".dist-info", ".egg-info", ".pth")) or top == "__pycache__":
+                return None
+            return top.removesuffix(".py").partition(".")[0] or None
+    return None
 
 
 def _declared(run: RunSpec, step: StepSpec) -> list[str]:

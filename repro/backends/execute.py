@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from repro.backends.discovery import Discovered, discover
+from repro.backends.discovery import Discovered, discover, packages_opened
 from repro.backends.spec import RunSpec, StepResult, StepSpec
 from repro.errors import ReproError
 from repro.store import ObjectStore
@@ -216,6 +216,8 @@ def _run_command(
     read = {found for path in seen.read if (found := project_path(root, path))}
     written = {found for path in seen.written if (found := project_path(root, path))}
     _note_accesses(result, discover(ctx.root, run, step, read, written))
+    assert result.discovered is not None
+    result.discovered.update(packages_opened(seen.read, ctx.root))
     return done
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from repro.gates.result import Finding, GateResult
 from repro.gates.scope import shown
 from repro.project import Project
+from repro.runner.fastpath import PACKAGE
 from repro.runner.lockfile import LOCK_FILE, known_valid
 
 __all__ = ["LOCK", "bad_ids", "check_lock"]
@@ -136,9 +137,10 @@ def _each(at: str, values: object, kind: str) -> Iterator[tuple[str, object, str
 
 
 def _present(at: str, values: object) -> Iterator[tuple[str, object, str]]:
-    """Import-time and discovered reads: an id, or None for a file that was absent."""
+    """Import-time and discovered reads: an id, or None for a file that was
+    absent; a package's version is no id."""
     for key, value in sorted(_mapping(values).items()):
-        if value is not None:
+        if value is not None and not key.startswith(PACKAGE):
             yield f"{at}.{key}", value, "oid"
 
 

@@ -23,8 +23,10 @@ from repro.runner.targets import Target
 
 __all__ = [
     "IN_IMAGE",
+    "PACKAGE",
     "QUICK_BACKENDS",
     "UpToDate",
+    "discovered_id",
     "file_digest",
     "file_id",
     "locked_entry",
@@ -39,6 +41,9 @@ IN_IMAGE = "(in image)"
 # and docker when every image is named by digest in the code (the lock's
 # `static` says so); argo's results live on a cluster.
 QUICK_BACKENDS = frozenset({"local", "docker"})
+# A discovered input that is a Python distribution a shell step's programs
+# imported ("(package) numpy" -> its version), not a file of the project.
+PACKAGE = "(package) "
 
 
 @dataclass(frozen=True)
@@ -198,13 +203,28 @@ def file_id(path: str, algorithm: str, stat_cache: StatCache | None = None) -> s
         return None
 
 
+def discovered_id(
+    root: str, key: str, algorithm: str, stat_cache: StatCache | None = None
+) -> str | None:
+    """What a discovered input is now: a file's object id, a package's
+    installed version (None: absent)."""
+    if key.startswith(PACKAGE):
+        from repro.pipelines.environment import current_versions
+
+        name = key[len(PACKAGE) :]
+        return current_versions([name])[name]
+    return file_id(os.path.join(root, key), algorithm, stat_cache)
+
+
 def _ids_hold(root: str, files: object, algorithm: str, stat_cache: StatCache | None) -> bool:
-    """Each file read at import time or by a step has the id it recorded."""
+    """Each file read at import time or by a step has the id it recorded
+    (each package a step's programs imported, its version)."""
     if not isinstance(files, dict):
         return False
     return all(
-        _in_project(path) and file_id(os.path.join(root, path), algorithm, stat_cache) == oid
-        for path, oid in files.items()
+        (key.startswith(PACKAGE) or _in_project(key))
+        and discovered_id(root, key, algorithm, stat_cache) == oid
+        for key, oid in files.items()
     )
 
 

@@ -16,7 +16,7 @@ from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import EnvironmentRecord, Fingerprints
 from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
-from repro.runner.fastpath import IN_IMAGE, file_digest, file_id
+from repro.runner.fastpath import IN_IMAGE, PACKAGE, file_digest, file_id
 
 if TYPE_CHECKING:
     from repro.pipelines.reads import Reads
@@ -295,6 +295,9 @@ def with_discovered(key: StepKey, discovered: Mapping[str, str | None]) -> StepK
 
 def discovered_reason(path: str, now: str | None, then: str | None = "") -> str:
     """One discovered input that differs from what a result recorded."""
+    if path.startswith(PACKAGE):
+        name = path[len(PACKAGE) :]
+        return f"package {name} {then or 'absent'} -> {now or 'absent'} (used by the step)"
     change = "was removed" if now is None else "was added" if then is None else "changed"
     return f"input {path} {change} (read by the step, not declared)"
 

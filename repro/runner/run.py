@@ -31,7 +31,7 @@ from repro.lineage.runs import RunIndex, new_run_id
 from repro.pipelines.graph import DatasetRef, Graph, Node, OutputRef
 from repro.project import Project
 from repro.runner.datasets import Prepared, escapes, snapshot_dataset, stage_snapshot
-from repro.runner.fastpath import file_id
+from repro.runner.fastpath import discovered_id
 from repro.runner.images import CONTAINER_BACKENDS, declared_by_digest, pin_step_images
 from repro.runner.keys import (
     StepKey,
@@ -508,7 +508,7 @@ class _Session:
         return self.cache.get(key.cache_key, self.store, self._digest_of)
 
     def _digest_of(self, path: str) -> str | None:
-        return file_id(os.path.join(self.root, path), self.algorithm, self.stat_cache)
+        return discovered_id(self.root, path, self.algorithm, self.stat_cache)
 
     def _discovered_reasons(self, key: StepKey) -> list[str]:
         """Why the results stored under ``key`` do not hold: the newest one's

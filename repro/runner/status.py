@@ -4,7 +4,6 @@ true of the code, data, parameters and environment? Nothing is written
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from repro.lineage.records import Fingerprints
 from repro.pipelines.graph import DatasetRef, OutputRef
 from repro.project import Project
 from repro.runner.datasets import snapshot_dataset
-from repro.runner.fastpath import file_id
+from repro.runner.fastpath import discovered_id
 from repro.runner.images import pin_step_images
 from repro.runner.keys import (
     code_of,
@@ -126,7 +125,7 @@ def _discovered_reasons(
     """The files the locked run's step was seen to read that changed since."""
 
     def digest_of(path: str) -> str | None:
-        return file_id(os.path.join(root, path), algorithm, stat_cache)
+        return discovered_id(root, path, algorithm, stat_cache)
 
     then = prints.discovered
     changed = discovered_changes(then, digest_of)
