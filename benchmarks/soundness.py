@@ -120,7 +120,7 @@ READS_LAUNCHER = """\
 import atexit, os, sys, time
 from contextlib import contextmanager
 
-import repro.pipelines.reads as reads
+import repro.reads as reads
 
 mode = sys.argv.pop(1)
 real = reads.recording_reads
@@ -502,7 +502,7 @@ def _bare_trace(ctx: Context, project: Path, strace: str, rounds: int) -> dict[s
     the probe; reading and parsing the trace; its paths made project paths
     (as ``repro.backends.execute._run_command`` does each)."""
     from repro.backends.tracing import parse_trace, traced
-    from repro.pipelines.reads import project_path
+    from repro.reads import project_path
 
     trace_file = str(ctx.work / "soundness-bare.trace")
     command = ["/bin/sh", "-c", SHELL_COMMAND]

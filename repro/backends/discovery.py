@@ -4,7 +4,7 @@ undeclared writes.
 The rules (README, "What repro watches"):
 
 - only files inside the project count; ``.git/``, ``.repro/``,
-  ``__pycache__/`` and virtualenvs never do (repro.pipelines.reads);
+  ``__pycache__/`` and virtualenvs never do (repro.reads);
 - what is declared is covered already: the outs of every shell step of
   the run (their steps keep them: a dependency on one is declared with
   ``deps``), and the datasets the step takes (a folder covers everything
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from repro.backends.spec import RunSpec, StepSpec
 
-__all__ = ["Discovered", "discover", "packages_opened"]
+__all__ = ["Discovered", "discover", "modules_opened"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def discover(
     root: str, run: RunSpec, step: StepSpec, read: Iterable[str], written: Iterable[str]
 ) -> Discovered:
     """``read`` and ``written`` are project-relative POSIX paths."""
-    from repro.runner.fastpath import file_id
+    from repro.reads import file_id
 
     declared = _declared(run, step)
     made = set(written)
@@ -56,21 +56,14 @@ def discover(
     return Discovered(inputs, writes)
 
 
-def packages_opened(paths: Iterable[str], root: str) -> dict[str, str | None]:
-    """The Python distributions whose files a traced process opened (a
-    shell step's ``python -c 'import numpy'``), as discovered inputs:
-    ``"(package) numpy"`` -> its installed version. A shell step has no
-    code to fingerprint imports from; this is how a package upgrade reaches
-    it. The distributions this interpreter's path holds: another
-    interpreter's packages are not known."""
-    from repro.pipelines.environment import distributions_for
-    from repro.runner.fastpath import PACKAGE
-
+def modules_opened(paths: Iterable[str], root: str) -> list[str]:
+    """The top-level modules of installed packages whose files a traced
+    process opened (a shell step's ``python -c 'import numpy'``): the
+    runner pins their distributions' versions, since a shell step has no
+    code to fingerprint imports from. Packages on this interpreter's path
+    only: another interpreter's are not known."""
     folders = _package_folders(os.path.realpath(root))
-    modules = {module for path in paths if (module := _top_module(path, folders))}
-    if not modules:
-        return {}
-    return {f"{PACKAGE}{name}": version for name, version in distributions_for(modules).items()}
+    return sorted({module for path in paths if (module := _top_module(path, folders))})
 
 
 def _package_folders(root: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from repro.backends.discovery import Discovered, discover, packages_opened
+from repro.backends.discovery import Discovered, discover, modules_opened
 from repro.backends.spec import RunSpec, StepResult, StepSpec
 from repro.errors import ReproError
 from repro.store import ObjectStore
@@ -105,7 +105,7 @@ def _run_python(
     ctx: ExecutionContext,
     result: StepResult,
 ) -> tuple[dict[str, dict[str, Any]], StepContext]:
-    from repro.pipelines.reads import recording_reads
+    from repro.reads import recording_reads
 
     assert step.module and step.qualname
 
@@ -200,7 +200,7 @@ def _run_command(
     """The step's command, traced where a tracer works: what it opened and
     wrote in the project goes on ``result``."""
     from repro.backends.tracing import parse_trace, traced, tracer
-    from repro.pipelines.reads import project_path
+    from repro.reads import project_path
 
     assert step.command is not None
     command = ["/bin/sh", "-c", step.command]
@@ -216,8 +216,7 @@ def _run_command(
     read = {found for path in seen.read if (found := project_path(root, path))}
     written = {found for path in seen.written if (found := project_path(root, path))}
     _note_accesses(result, discover(ctx.root, run, step, read, written))
-    assert result.discovered is not None
-    result.discovered.update(packages_opened(seen.read, ctx.root))
+    result.modules = modules_opened(seen.read, ctx.root)
     return done
 
 

@@ -87,6 +87,8 @@ class StepResult:
     undeclared_writes: list[str] = field(default_factory=list)
     # Programs a Python step started: what they read is not seen.
     processes: list[str] = field(default_factory=list)
+    # Top-level modules of installed packages a shell step's programs opened.
+    modules: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -100,7 +100,7 @@ class Fingerprints(_Record):
     params: dict[str, Any]
     # Files the modules the step's code reaches read while being imported
     # (path -> content id, None for a file that was absent): see
-    # repro.pipelines.reads.
+    # repro.reads.
     imports: dict[str, str | None] = Field(default_factory=dict)
     # Files the step opened while it ran that nothing declared (path ->
     # content id, None: looked for, absent): checked before its result is

@@ -18,6 +18,7 @@ from repro.project import Project
 
 if TYPE_CHECKING:
     from repro.snapshot import StatCache
+from repro.reads import file_id
 from repro.runner.lockfile import known_valid
 from repro.runner.targets import Target
 
@@ -28,7 +29,6 @@ __all__ = [
     "UpToDate",
     "discovered_id",
     "file_digest",
-    "file_id",
     "locked_entry",
     "params_hold",
     "up_to_date",
@@ -187,20 +187,6 @@ def file_digest(path: str, algorithm: str) -> str | None:
     except OSError:
         return None
     return str(hasher.hexdigest())
-
-
-def file_id(path: str, algorithm: str, stat_cache: StatCache | None = None) -> str | None:
-    """The file's object id, a stat when the stat cache knows it (a step's
-    discovered input may be a large data file); None when it is no file."""
-    from repro.errors import ReproError
-    from repro.snapshot import snapshot
-
-    if not os.path.isfile(path):
-        return None
-    try:
-        return snapshot(path, algorithm=algorithm, stat_cache=stat_cache).oid
-    except (OSError, ReproError):
-        return None
 
 
 def discovered_id(

@@ -16,10 +16,11 @@ from repro.lineage.lock import LockedPipeline, LockedStep
 from repro.lineage.records import EnvironmentRecord, Fingerprints
 from repro.lineage.redact import REDACTED, redact_params
 from repro.pipelines.graph import Literal, Node
-from repro.runner.fastpath import IN_IMAGE, PACKAGE, file_digest, file_id
+from repro.reads import file_id
+from repro.runner.fastpath import IN_IMAGE, PACKAGE, file_digest
 
 if TYPE_CHECKING:
-    from repro.pipelines.reads import Reads
+    from repro.reads import Reads
     from repro.snapshot import StatCache
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "finish_key",
     "import_digests",
     "key_material",
+    "package_versions",
     "pipeline_files",
     "pipeline_import_changes",
     "step_key",
@@ -291,6 +293,16 @@ def with_discovered(key: StepKey, discovered: Mapping[str, str | None]) -> StepK
         return key
     prints = key.fingerprints.model_copy(update={"discovered": dict(sorted(discovered.items()))})
     return dataclasses.replace(key, fingerprints=prints)
+
+
+def package_versions(modules: list[str]) -> dict[str, str | None]:
+    """``"(package) numpy"`` -> version, for the distributions providing
+    the top-level ``modules`` a shell step's programs opened."""
+    if not modules:
+        return {}
+    from repro.pipelines.environment import distributions_for
+
+    return {f"{PACKAGE}{name}": version for name, version in distributions_for(modules).items()}
 
 
 def discovered_reason(path: str, now: str | None, then: str | None = "") -> str:

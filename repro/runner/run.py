@@ -39,6 +39,7 @@ from repro.runner.keys import (
     discovered_reason,
     explain,
     import_digests,
+    package_versions,
     pipeline_files,
     step_key,
     with_discovered,
@@ -65,7 +66,7 @@ from repro.runner.stepcache import StepCache, discovered_changes
 from repro.runner.targets import Target, load_graph
 
 if TYPE_CHECKING:
-    from repro.pipelines.reads import Reads
+    from repro.reads import Reads
 
 __all__ = [
     "RunInterruptedError",
@@ -602,7 +603,8 @@ class _Session:
         if result.discovered is None:
             return {}
         covered = {*key.code_files, *key.fingerprints.imports}
-        return {p: oid for p, oid in result.discovered.items() if p not in covered}
+        found = {p: oid for p, oid in result.discovered.items() if p not in covered}
+        return found | package_versions(result.modules)
 
     def _watch_notes(self, node: Node, result: StepResult) -> list[str]:
         """What the user must hear of what the step's watch missed or saw:

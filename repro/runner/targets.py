@@ -15,7 +15,7 @@ from repro.pyproject import tool_repro_table
 
 if TYPE_CHECKING:
     from repro.pipelines.graph import Graph
-    from repro.pipelines.reads import Reads
+    from repro.reads import Reads
 
 __all__ = [
     "Loaded",
@@ -130,7 +130,7 @@ def load_graph(
     in ``root`` as the current folder (a relative path the module opens is
     the tree's, never the folder the command was started in: a replay sees
     its own worktree), recording every file read meanwhile."""
-    from repro.pipelines.reads import recording_reads
+    from repro.reads import recording_reads
 
     with _inside(root), recording_reads(root) as reads:
         pipeline = load_pipeline(root, target, also_forget)

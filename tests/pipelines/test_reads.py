@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from repro.pipelines.reads import is_never_an_input, recording_reads
+from repro.reads import is_never_an_input, recording_reads
 
 
 @pytest.fixture

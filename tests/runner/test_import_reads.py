@@ -209,7 +209,8 @@ def test_a_replay_reads_nothing_of_the_work_tree(shell_project: Path) -> None:
 
 @pytest.mark.parametrize("path", ["/etc/hostname", "../outside.txt", ".git/config", "a/../b"])
 def test_the_no_op_check_reads_no_path_a_lock_could_aim_outside(tmp_path: Path, path: str) -> None:
-    from repro.runner.fastpath import _files_hold, _ids_hold, file_digest, file_id
+    from repro.reads import file_id
+    from repro.runner.fastpath import _files_hold, _ids_hold, file_digest
 
     root = tmp_path / "project"
     root.mkdir()

@@ -35,9 +35,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Reads", "is_never_an_input", "project_path", "recording_reads"]
+if TYPE_CHECKING:
+    from repro.snapshot import StatCache
+
+__all__ = ["Reads", "file_id", "is_never_an_input", "project_path", "recording_reads"]
 
 _NEVER_INPUT_PARTS = frozenset({".git", ".repro", "__pycache__", "site-packages", "dist-packages"})
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -99,6 +102,20 @@ def project_path(root: str, path: str) -> str | None:
         return None
     relative = os.path.relpath(absolute, root).replace(os.sep, "/")
     return None if is_never_an_input(relative) else relative
+
+
+def file_id(path: str, algorithm: str, stat_cache: StatCache | None = None) -> str | None:
+    """The file's object id, a stat when the stat cache knows it (a step's
+    discovered input may be a large data file); None when it is no file."""
+    from repro.errors import ReproError
+    from repro.snapshot import snapshot
+
+    if not os.path.isfile(path):
+        return None
+    try:
+        return snapshot(path, algorithm=algorithm, stat_cache=stat_cache).oid
+    except (OSError, ReproError):
+        return None
 
 
 def is_never_an_input(relative: str) -> bool:
