@@ -161,8 +161,8 @@ def edit_config(path: str) -> Iterator[TOMLDocument]:
 
     text = ""
     if os.path.exists(path):
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        with open(path, "rb") as file:
+            text = _text(path, file.read())
     try:
         doc = tomlkit.parse(text)
     except TOMLKitError as exc:
@@ -177,9 +177,21 @@ def edit_config(path: str) -> Iterator[TOMLDocument]:
 def _read(path: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as file:
-            return tomllib.load(file)
+            return tomllib.loads(_text(path, file.read()))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(path, "(file)", f"cannot be read ({exc.strerror or exc})") from exc
+
+
+def _text(path: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            path, "(file)", f"not UTF-8 text (byte {data[exc.start]:#04x} on line {line})"
+        ) from exc
 
 
 def _apply(config: Config, doc: dict[str, Any], path: str) -> Config:
@@ -375,6 +387,12 @@ def _section(current: Any, values: Any, path: str, name: str) -> Any:
     return replace(current, **changes)
 
 
+# Linux's PATH_MAX; and a deeper path than this defeats os.makedirs
+# (one recursion per missing folder) long before the file system objects.
+_PATH_MAX = 4096
+_MAX_DEPTH = 256
+
+
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -390,8 +408,10 @@ def _check(core: CoreConfig, cache: CacheConfig, path: str) -> None:
         raise ConfigError(path, "core.remote", "must be the name of a remote")
     if core.jobs is not None and (not _whole(core.jobs) or core.jobs < 1):
         raise ConfigError(path, "core.jobs", "must be a whole number of at least 1")
-    if not isinstance(cache.dir, str) or not cache.dir:
+    if not isinstance(cache.dir, str) or not cache.dir or "\x00" in cache.dir:
         raise ConfigError(path, "cache.dir", "must be a folder path")
+    if len(cache.dir.encode()) > _PATH_MAX or cache.dir.count("/") > _MAX_DEPTH:
+        raise ConfigError(path, "cache.dir", "is too long or too deep to be a folder path")
     types = cache.type
     if not isinstance(types, tuple) or not types or any(t not in LINK_TYPES for t in types):
         raise ConfigError(path, "cache.type", f"must be a list of some of {', '.join(LINK_TYPES)}")

@@ -194,3 +194,19 @@ def statuses(doc: dict[str, Any]) -> dict[str, str]:
 
 def executed(doc: dict[str, Any]) -> set[str]:
     return {name for name, status in statuses(doc).items() if status == "executed"}
+
+
+def run_and_push_to_folder(root: Path, remote: Path) -> str:
+    """The flow project in ``root`` (its data out of Git, ``remote`` its
+    default remote), run, its lock committed and pushed: the run id."""
+    make_flow_project(root, commit=False)
+    (root / ".gitignore").write_text("/data/\n")
+    config = root / ".repro/config.toml"
+    text = config.read_text().replace("[core]\n", '[core]\nremote = "origin"\n')
+    config.write_text(f'{text}\n[remote.origin]\nurl = "{remote}"\n')
+    commit_all(root, "flow project, data not in Git")
+    run: str = run_json(root)["run"]
+    commit_all(root, "lock")
+    done = cli(root, "push")
+    assert done.code == 0, done
+    return run

@@ -18,12 +18,14 @@ __all__ = ["quick_check", "render", "render_json"]
 
 def render(results: Sequence[GateResult], *, prefixed: bool) -> list[str]:
     """One line per finding, then the notes (each named by its gate when
-    several gates ran)."""
+    several gates ran); a file name in one cannot break it."""
+    from repro.cli.output import one_line
+
     lines = []
     for result in results:
         prefix = f"{result.check}: " if prefixed else ""
-        lines += [prefix + finding.line for finding in result.findings]
-        lines += [f"{prefix}note: {note}" for note in result.notes]
+        lines += [one_line(prefix + finding.line) for finding in result.findings]
+        lines += [one_line(f"{prefix}note: {note}") for note in result.notes]
     return lines
 
 

@@ -70,9 +70,10 @@ def gc(
 ) -> None:
     """Remove objects that no kept run references.
 
-    Kept: the runs repro.lock pins in the work tree and in every branch and
-    tag (--all-commits: every commit), runs newer than --keep-days, runs in
-    progress. Runs not kept are forgotten: their records go too."""
+    Kept: the runs repro.lock pins and the runs models.yaml promoted, in the
+    work tree and in every branch and tag (--all-commits: every commit), runs
+    newer than --keep-days, runs in progress. Runs not kept are forgotten:
+    their records go too, and so does what killed runs left."""
     from repro.project import find_project
     from repro.runner.gc import collect_garbage, parse_duration
 
@@ -105,6 +106,11 @@ def _render(outcome: GcOutcome) -> None:
     verb = "would forget" if outcome.dry_run else "forgot"
     if outcome.forgotten:
         output.say(f"{verb} {_runs(len(outcome.forgotten))}: {_some(outcome.forgotten)}")
+    if outcome.killed_removed:
+        removal = "would remove" if outcome.dry_run else "removed"
+        count = len(outcome.killed_removed)
+        runs = "1 killed run" if count == 1 else f"{count} killed runs"
+        output.say(f"{removal} what {runs} left: {_some(outcome.killed_removed)}")
     if outcome.remote_forgotten:
         runs = _runs(len(outcome.remote_forgotten))
         output.say(f"{verb} {runs} on the remote: {_some(outcome.remote_forgotten)}")
@@ -124,9 +130,16 @@ def _render(outcome: GcOutcome) -> None:
 def _why(reasons: dict[str, str]) -> str:
     counts: dict[str, int] = {}
     for reason in reasons.values():
-        kind = "pinned by repro.lock" if reason.startswith("pinned by") else reason
-        counts[kind] = counts.get(kind, 0) + 1
+        counts[_kind(reason)] = counts.get(_kind(reason), 0) + 1
     return f" ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))})" if counts else ""
+
+
+def _kind(reason: str) -> str:
+    """A reason without where it was found, to count runs by."""
+    for kind in ("pinned by repro.lock", "named by models.yaml"):
+        if reason.startswith(kind):
+            return kind
+    return reason
 
 
 def _store_line(where: str, report: GcReport) -> str:

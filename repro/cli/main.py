@@ -180,14 +180,15 @@ def _checkout_run(run: str, dest: str | None, *, force: bool, as_json: bool) -> 
         output.print_json(done)
         return
     for path in done["data"]:
-        output.say(f"data    {path}")
-    output.say(f"outputs of run {done['run']} in {done['folder']} ({len(done['outputs'])})")
+        output.say(f"data    {output.printable(path)}")
+    folder = output.printable(done["folder"])
+    output.say(f"outputs of run {done['run']} in {folder} ({len(done['outputs'])})")
 
 
 def _say_checkout(result: Any) -> None:
     for label, paths in (("A", result.added), ("M", result.modified), ("D", result.deleted)):
         for path in paths[:20]:
-            output.say(f"{label} {path}")
+            output.say(f"{label} {output.printable(path)}")
         if len(paths) > 20:
             output.say(f"{label} … and {len(paths) - 20} more")
     links = (
@@ -218,11 +219,11 @@ def diff(
         )
         return
     for entry in change.added:
-        output.say(f"A {entry.path}")
+        output.say(f"A {output.printable(entry.path)}")
     for entry in change.removed:
-        output.say(f"D {entry.path}")
+        output.say(f"D {output.printable(entry.path)}")
     for item in change.changed:
-        output.say(f"M {item.path}")
+        output.say(f"M {output.printable(item.path)}")
     output.say(
         f"{len(change.added)} added, {len(change.removed)} removed, "
         f"{len(change.changed)} changed, {change.unchanged} unchanged"
@@ -266,7 +267,7 @@ def fsck(
         )
     else:
         for problem in report.problems:
-            output.say_err(f"bad: {problem}")
+            output.say_err(output.one_line(f"bad: {problem}"))
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         checked = f"{report.checked} objects"
         if report.sample is not None:
@@ -275,7 +276,8 @@ def fsck(
         if report.leftovers:
             output.say(
                 f"{_count(len(report.leftovers), 'file')} left by interrupted writes "
-                "(never read as objects; safe to delete): " + ", ".join(report.leftovers[:3])
+                "(never read as objects; safe to delete): "
+                + ", ".join(map(output.printable, report.leftovers[:3]))
             )
     if not report.ok:
         raise typer.Exit(1)
@@ -332,7 +334,8 @@ def _fail(exc: BaseException, message: str, code: int, *, abandon: bool = False)
         import traceback
 
         traceback.print_exception(exc)
-    print(f"error: {message}", file=sys.stderr)
+    # One line, whatever file or record name the message quotes.
+    print(f"error: {output.one_line(message)}", file=sys.stderr)
     if abandon:
         # A step still running in a worker thread would keep the interpreter
         # alive until it finished; what it would have written is not needed.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,12 +29,62 @@ if TYPE_CHECKING:
 __all__ = [
     "forgiving_streams",
     "human_size",
+    "one_line",
     "print_json",
+    "printable",
     "progress_bar",
     "say",
     "say_err",
     "transfer_bar",
 ]
+
+
+# What a name could use to break or rewrite a line of output: C0 and C1
+# controls (newline, carriage return, the ESC of terminal sequences), DEL,
+# Unicode's line and paragraph separators, and lone surrogates (a name's
+# undecodable bytes, which a UTF-8 stream cannot even print).
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
+_UNPRINTABLE = re.compile(f"[{_CONTROLS}]")
+# As git quotes a name: a quote or backslash in it is escaped too, so that
+# the quoted form reads back as exactly one name.
+_NEEDS_QUOTES = re.compile(f'[{_CONTROLS}"\\\\]')
+_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\v": "\\v",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+
+
+def printable(name: str) -> str:
+    """A path or name that comes from a file, a record or a tree, fit to
+    print as part of one line, quoted as git quotes it: as it is, unless it
+    holds a control character, a quote or a backslash; then in double
+    quotes with those escaped (``"a\\nb"``, ``"\\x1b[2J"``). A file name
+    can then never fake a line of output or drive the terminal."""
+    if _NEEDS_QUOTES.search(name) is None:
+        return name
+    return '"' + _NEEDS_QUOTES.sub(_escape, name) + '"'
+
+
+def one_line(text: str) -> str:
+    """A message that embeds such names (an error, a reason), with their
+    control characters escaped as in ``printable``: it stays one line."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _ESCAPES.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def say(text: str) -> None:

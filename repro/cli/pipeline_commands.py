@@ -52,6 +52,7 @@ def _print_event(explain: bool) -> Any:
             line += f": {'; '.join(said)}"
         elif event.notes:
             line += f": {'; '.join(event.notes)}"
+        line = output.one_line(line)  # a step's error or a file it read may hold a newline
         output.say_err(line) if event.status == "failed" else output.say(line)
 
     return show
@@ -76,9 +77,12 @@ def _render_reports(reports: list[Any], as_json: bool, explain: bool) -> None:
             output.say(f"{report.pipeline}: {report.status}")
             for step in report.steps:
                 if step["status"] != "fresh" or explain:
+                    # The reasons name files that changed: one line, whatever their names.
                     why = "; ".join(step["reasons"])
                     output.say(
-                        f"  {step['status']:<8} {step['name']}" + (f": {why}" if why else "")
+                        output.one_line(
+                            f"  {step['status']:<8} {step['name']}" + (f": {why}" if why else "")
+                        )
                     )
         else:
             counts: dict[str, int] = {}
@@ -222,11 +226,18 @@ def runs_list(
     from repro.cli.metrics_commands import recorded_runs
     from repro.experiments.filters import RunFilter, select_runs
     from repro.experiments.summary import RunSummary
+    from repro.lineage.runs import RunIndex
+    from repro.project import find_project
 
     wanted = RunFilter.parse(
         pipeline=pipeline, tags=tag or [], metrics=metric or [], commit=commit, status=status
     )
     runs = [RunSummary.of(record) for record in select_runs(recorded_runs(), wanted)]
+    # Runs killed before their record (kill -9) are interrupted runs too.
+    index = RunIndex(find_project().repro_dir)
+    killed = [index.load_killed(run_id) for run_id in index.killed()]
+    runs += [RunSummary.of_killed(run) for run in killed if wanted.matches_killed(run)]
+    runs.sort(key=lambda run: run.id)  # ids sort by start time
     if as_json:
         output.print_json([run.to_dict() for run in runs])
         return
@@ -258,17 +269,19 @@ def runs_show(
     )
     output.say(f"  params {json.dumps(record['params'], sort_keys=True)}")
     for uri, snap in record["inputs"].items():
-        output.say(f"  data   {uri} {snap['oid']} ({snap['files']} files)")
+        output.say(f"  data   {output.printable(uri)} {snap['oid']} ({snap['files']} files)")
     for name, step in record["steps"].items():
         outs = ", ".join(f"{k}={v['oid'][:12]}" for k, v in step["outputs"].items())
         metrics = ", ".join(f"{k}={v:g}" for k, v in step["metrics"].items())
         log = "  (log: repro runs log)" if step.get("log") else ""
         shown = f"  {step['status']:<8} {name}  {outs}" + (f"  [{metrics}]" if metrics else "")
-        output.say(shown + log)
+        output.say(output.one_line(shown + log))
     for model in record["models"]:
         output.say(
-            f"  model  {model['name']} version {model['version']} "
-            f"(output {model['output']!r} of {model['step']})"
+            output.one_line(
+                f"  model  {model['name']} version {model['version']} "
+                f"(output {model['output']!r} of {model['step']})"
+            )
         )
     if record.get("verification"):
         check = record["verification"]
@@ -303,7 +316,7 @@ def runs_diff(
     width = max((len(row["key"]) for row in rows), default=10)
     for row in rows:
         mark = " " if row["same"] else "*"
-        output.say(f"{mark} {row['key']:<{width}}  {row['a']!s:<34} {row['b']!s}")
+        output.say(output.one_line(f"{mark} {row['key']:<{width}}  {row['a']!s:<34} {row['b']!s}"))
 
 
 @runs_app.command("compare")
@@ -405,7 +418,7 @@ def replay(
         )
     else:
         for name, verdict in check.steps.items():
-            output.say(f"  {verdict:<10} {name}")
+            output.say(f"  {verdict:<10} {output.printable(name)}")
         output.say(f"replay {outcome.replay.id} of {outcome.original.id}: {check.verdict}")
         if check.explanation:
             output.say_err(check.explanation)

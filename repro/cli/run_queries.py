@@ -143,6 +143,7 @@ def checkout_run(run: str, dest: str | None, *, force: bool) -> dict[str, Any]:
     outputs under ``dest`` (default ``outputs/RUN``), one file or folder per
     output: ``DEST/STEP/OUTPUT``."""
     from repro.runner.datasets import restore_dataset
+    from repro.safepaths import inside
     from repro.snapshot.checkout import checkout
     from repro.store import read_tree
 
@@ -156,7 +157,7 @@ def checkout_run(run: str, dest: str | None, *, force: bool) -> dict[str, Any]:
     written = []
     for name, step in record.steps.items():
         for output, artifact in step.outputs.items():
-            target = os.path.join(folder, name, output.replace("/", "_"))
+            target = inside(folder, f"{name}/{output.replace('/', '_')}", "output")
             if artifact.kind == "tree":
                 os.makedirs(target, exist_ok=True)
                 checkout(store, read_tree(store, artifact.oid), target, force=True)

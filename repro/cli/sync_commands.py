@@ -82,8 +82,10 @@ def _render(outcome: SyncOutcome, verb: str, direction: str, as_json: bool) -> N
     report = outcome.report
     for pack, reason in sorted(outcome.damaged.items()):
         output.say_err(
-            f"note: pack {pack} on {outcome.remote.name} is damaged ({reason}); its objects "
-            "were sent again; 'repro fsck --remote' names its files, which can be deleted"
+            output.one_line(
+                f"note: pack {pack} on {outcome.remote.name} is damaged ({reason}); its objects "
+                "were sent again; 'repro fsck --remote' names its files, which can be deleted"
+            )
         )
     if as_json:
         output.print_json(
@@ -104,7 +106,7 @@ def _render(outcome: SyncOutcome, verb: str, direction: str, as_json: bool) -> N
         f"({output.human_size(report.bytes)}), {report.present} already there"
     )
     for path in outcome.restored:
-        output.say(f"restored {path}")
+        output.say(f"restored {output.printable(path)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ from typing import Final, get_args
 from repro.errors import UsageError
 from repro.experiments.metrics import step_metrics
 from repro.lineage.records import RunRecord, RunStatus
+from repro.lineage.runs import KilledRun
 
 __all__ = [
     "InvalidMetricFilterError",
@@ -138,6 +139,17 @@ class RunFilter:
             and _on_commit(record, self.commit)
             and all(_has_tag(record, key, value) for key, value in self.tags)
             and all(condition.holds(record) for condition in self.metrics)
+        )
+
+    def matches_killed(self, run: KilledRun) -> bool:
+        """A run killed before its record is interrupted; of the rest only
+        its pipeline is known, so a condition on anything else leaves it out."""
+        return (
+            self.pipeline in (None, run.pipeline)
+            and self.status in (None, "interrupted")
+            and self.commit is None
+            and not self.tags
+            and not self.metrics
         )
 
 

@@ -60,8 +60,23 @@ def plot_metric(series: MetricSeries, path: str) -> str:
 
 def metric_svg(series: MetricSeries) -> str:
     """The chart of ``series`` as an inline ``<svg>`` element: its text
-    (the metric's name, run ids, commits) escaped by matplotlib."""
-    return _svg(_figure(series))
+    (the metric's name, run ids, commits) escaped by matplotlib. Without
+    matplotlib, an ``<svg>`` saying why there is no chart: a page that
+    shows the points too must still open (matplotlib is an extra)."""
+    try:
+        figure = _figure(series)
+    except PlotDependencyError as exc:
+        return _unavailable_svg(str(exc))
+    return _svg(figure)
+
+
+def _unavailable_svg(reason: str) -> str:
+    text = html.escape(f"No chart: {reason}")
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="no-chart" role="img" '
+        f'aria-label="{text}" width="720" height="40" viewBox="0 0 720 40">'
+        f'<text x="8" y="25" font-family="sans-serif" font-size="14">{text}</text></svg>'
+    )
 
 
 def chart_format(path: str) -> str:

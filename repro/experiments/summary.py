@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repro.lineage.records import RunRecord
+from repro.lineage.runs import KilledRun
 
 __all__ = ["RunSummary"]
 
@@ -33,6 +34,20 @@ class RunSummary:
             created=record.created,
             replay_of=record.replay_of,
             tags=dict(record.tags),
+        )
+
+    @classmethod
+    def of_killed(cls, run: KilledRun) -> RunSummary:
+        """A run killed before its record: interrupted, what its record
+        would have said beyond its pipeline unknown."""
+        return cls(
+            id=run.id,
+            pipeline=run.pipeline or "-",
+            status="interrupted",
+            commit=None,
+            dirty=False,
+            created=run.created,
+            replay_of=None,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     ValidationError,
+    field_validator,
     model_serializer,
 )
 
@@ -23,6 +24,8 @@ from repro.lineage.records import (
     ModelVersion,
     StepKind,
 )
+from repro.safepaths import check_name, check_relative, check_text, check_uri
+from repro.safeyaml import YamlRefusedError, load_yaml, yaml_loader
 
 __all__ = [
     "LOCK_FILE",
@@ -94,6 +97,13 @@ class LockedStep(_Locked):
     outputs: dict[str, str]  # output name -> object id
     image: str | None = None  # pinned by digest, when it ran in a container
 
+    @field_validator("outputs")
+    @classmethod
+    def _safe_outputs(cls, value: dict[str, str]) -> dict[str, str]:
+        for output in value:
+            check_relative(output, "output")
+        return value
+
 
 class LockedPipeline(_Locked):
     run: str
@@ -118,6 +128,29 @@ class LockedPipeline(_Locked):
     # Steps whose condition (repro.when) was false: step -> why.
     skipped: dict[str, str] = Field(default_factory=dict)
 
+    # The lock is committed by whoever can open a pull request: its names and
+    # paths are checked as a record's are (repro.safepaths).
+    @field_validator("steps", "skipped")
+    @classmethod
+    def _safe_steps(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            check_name(name, "step")
+        return value
+
+    @field_validator("code_files", "imports")
+    @classmethod
+    def _safe_files(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for path in value:
+            check_relative(path, "file", control=True)  # only ever read
+        return value
+
+    @field_validator("inputs")
+    @classmethod
+    def _safe_inputs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for uri in value:
+            check_uri(uri)
+        return value
+
 
 class LockConflict(_Locked):
     """A pipeline whose entry changed differently on both sides of a Git
@@ -132,6 +165,13 @@ class LockFile(_Locked):
     schema_: Literal["repro.lock/v1"] = Field(default=LOCK_SCHEMA, alias="schema")
     conflicts: dict[str, LockConflict] = Field(default_factory=dict)
     pipelines: dict[str, LockedPipeline] = Field(default_factory=dict)
+
+    @field_validator("pipelines", "conflicts")
+    @classmethod
+    def _safe_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            check_text(name, "pipeline")
+        return value
 
     def with_pipeline(self, name: str, entry: LockedPipeline) -> LockFile:
         """A new entry for ``name`` resolves a merge conflict on it."""
@@ -165,7 +205,9 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> LockFile:
     import yaml
 
     try:
-        doc = yaml.load(text, Loader=_loader())
+        doc = load_yaml(text, path)
+    except YamlRefusedError as exc:
+        raise LockInvalidError(path, exc.line, exc.reason) from exc
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise LockInvalidError(path, line, f"not valid YAML: {exc.problem}") from exc
@@ -194,17 +236,11 @@ def _line_of_character(text: str, character: object) -> int | None:
     return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
-def _loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """The line of the deepest YAML node on the error's path."""
     import yaml
 
-    node = yaml.compose(text, Loader=_loader())
+    node = yaml.compose(text, Loader=yaml_loader())
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         child = _child(node, part)

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
+
+from repro.safepaths import check_name, check_relative, check_text, check_uri
 
 __all__ = [
     "RUN_SCHEMA",
@@ -41,6 +50,20 @@ def _without_empty_imports(data: dict[str, Any]) -> dict[str, Any]:
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# Every name and path a record holds is checked as it is read (repro.safepaths):
+# a record fetched from a shared remote is written by whoever can write there.
+def _paths(value: dict[str, Any], what: str, *, control: bool = False) -> dict[str, Any]:
+    for path in value:
+        check_relative(path, what, control=control)
+    return value
+
+
+def _names(value: dict[str, Any], what: str) -> dict[str, Any]:
+    for name in value:
+        check_name(name, what)
+    return value
 
 
 class ArtifactRecord(_Record):
@@ -80,6 +103,11 @@ class InputSnapshot(_Record):
     # versions (a blob), not a tree of their content.
     mode: Literal["copy", "reference"] = "copy"
 
+    @field_validator("uri")
+    @classmethod
+    def _safe_uri(cls, uri: str) -> str:
+        return check_uri(uri)
+
     @model_serializer(mode="wrap")
     def _omit_copy_mode(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # The default is left out, so that records and locks written before
@@ -106,6 +134,13 @@ class Fingerprints(_Record):
     # content id, None: looked for, absent): checked before its result is
     # reused, as make's dependency files are.
     discovered: dict[str, str | None] = Field(default_factory=dict)
+
+    @field_validator("imports", "discovered")
+    @classmethod
+    def _safe_paths(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # Files of the project a step read: only ever looked at, never
+        # written, so any name its file system allows (printed escaped).
+        return _paths(value, "file", control=True)
 
     @model_serializer(mode="wrap")
     def _omit_no_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -140,6 +175,16 @@ class StepRecord(_Record):
     tags: dict[str, str] = Field(default_factory=dict)
     artifacts: dict[str, ArtifactRecord] = Field(default_factory=dict)
 
+    @field_validator("outputs", "artifacts", "code_files")
+    @classmethod
+    def _safe_outputs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _paths(value, "output")
+
+    @field_validator("upstream")
+    @classmethod
+    def _safe_upstream(cls, value: list[str]) -> list[str]:
+        return [check_name(name, "step") for name in value]
+
     @model_serializer(mode="wrap")
     def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # Left out when absent, so that records written before the fields
@@ -156,6 +201,21 @@ class ModelVersion(_Record):
     version: str  # the object id of the model output
     step: str
     output: str
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        return check_text(name, "model")
+
+    @field_validator("step")
+    @classmethod
+    def _safe_step(cls, step: str) -> str:
+        return check_name(step, "step")
+
+    @field_validator("output")
+    @classmethod
+    def _safe_output(cls, output: str) -> str:
+        return check_relative(output, "output")
 
 
 class Verification(_Record):
@@ -189,6 +249,28 @@ class RunRecord(_Record):
     models: list[ModelVersion] = Field(default_factory=list)
     replay_of: str | None = None
     verification: Verification | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _safe_id(cls, run_id: str) -> str:
+        return check_name(run_id, "run id")
+
+    @field_validator("steps")
+    @classmethod
+    def _safe_steps(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _names(value, "step")
+
+    @field_validator("imports")
+    @classmethod
+    def _safe_imports(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _paths(value, "file", control=True)
+
+    @field_validator("inputs")
+    @classmethod
+    def _safe_inputs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for uri in value:
+            check_uri(uri)
+        return value
 
     @model_serializer(mode="wrap")
     def _omit_no_imports(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

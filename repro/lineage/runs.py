@@ -1,14 +1,26 @@
 """The local index of run records: ``.repro/runs/<run id>.json``, plus a
-journal per run in progress so that a killed run still shows what it did."""
+journal per run in progress so that a killed run still shows what it did.
+
+A run's process holds an exclusive ``flock`` on its journal from the first
+line to the record: the kernel drops it when the process dies, however it
+dies (``kill -9`` too), and never hands it to an unrelated process as a
+recycled pid would be. A journal with no record that nobody holds is what
+a killed run left: listed as interrupted, removed by ``repro gc``.
+"""
 
 from __future__ import annotations
 
+import datetime
+import fcntl
 import json
 import os
 import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import IO
 
 from repro.atomic import write_atomic
 from repro.errors import ReproError
@@ -17,6 +29,7 @@ from repro.lineage.records import RUN_SCHEMA, RunRecord
 
 __all__ = [
     "AmbiguousRunError",
+    "KilledRun",
     "RunIndex",
     "RunRecordInvalidError",
     "RunRecordNewerSchemaError",
@@ -152,9 +165,21 @@ def match_run(prefix: str, ids: Iterable[str]) -> str:
     return prefix if prefix in matches else matches[0]
 
 
+@dataclass(frozen=True)
+class KilledRun:
+    """A run killed before its record, as its id and spec tell it (its
+    journal's steps are read by whoever reuses them: the next run, gc)."""
+
+    id: str
+    pipeline: str | None  # None: its spec is gone too
+    created: str  # when it started, from its id
+
+
 class RunIndex:
     def __init__(self, repro_dir: str) -> None:
         self.folder = os.path.join(repro_dir, "runs")
+        # The journals this index writes, held open and locked until the record.
+        self._journals: dict[str, IO[bytes]] = {}
 
     def _path(self, run_id: str, suffix: str = ".json") -> str:
         if not is_run_id_prefix(run_id):
@@ -167,6 +192,9 @@ class RunIndex:
         journal = self._path(record.id, ".journal")
         if os.path.exists(journal):
             os.unlink(journal)
+        held = self._journals.pop(record.id, None)
+        if held is not None:
+            held.close()
         return data
 
     def save_bytes(self, run_id: str, data: bytes) -> RunRecord:
@@ -210,10 +238,103 @@ class RunIndex:
             yield self.load(run_id)
 
     def append_journal(self, run_id: str, event: dict[str, object]) -> None:
-        os.makedirs(self.folder, exist_ok=True)
-        with open(self._path(run_id, ".journal"), "a", encoding="utf-8") as file:
-            file.write(json.dumps(event, sort_keys=True) + "\n")
+        path = self._path(run_id, ".journal")
+        held = self._journals.get(run_id)
+        if held is None:
+            held = self._journals[run_id] = _open_journal(path)
+        line = (json.dumps(event, sort_keys=True) + "\n").encode("utf-8")
+        # One write per line on an O_APPEND file, as before: a kill cuts at
+        # most the last line, which readers skip.
+        written = 0
+        while written < len(line):
+            written += held.write(line[written:]) or 0
 
     def interrupted(self) -> list[str]:
-        """Runs that started and never wrote a record (killed mid-way)."""
+        """Runs that started and never wrote a record: in progress, or
+        killed mid-way (``killed`` tells them apart)."""
         return sorted(set(self._listed(".journal")) - set(self.ids()))
+
+    def in_progress(self, run_id: str) -> bool:
+        """Whether a live process holds the run's journal."""
+        return _held(self._path(run_id, ".journal"))
+
+    def killed(self) -> list[str]:
+        """Runs killed before their record: a journal no process holds."""
+        return [run_id for run_id in self.interrupted() if not self.in_progress(run_id)]
+
+    def load_killed(self, run_id: str) -> KilledRun:
+        """The killed run ``run_id``; a spec that cannot be read (the kill
+        came first) leaves its pipeline unknown."""
+        spec = _read_json(self._path(run_id, ".spec"))
+        pipeline = spec.get("pipeline") if isinstance(spec, dict) else None
+        started = datetime.datetime.fromtimestamp(run_id_time(run_id) / 1000, datetime.UTC)
+        return KilledRun(
+            id=run_id,
+            pipeline=pipeline if isinstance(pipeline, str) else None,
+            created=started.isoformat(timespec="milliseconds"),
+        )
+
+    def remove_killed(self, run_id: str) -> bool:
+        """Remove what a killed run left (journal and spec); False, and
+        nothing removed, when its process is alive or it has a record."""
+        journal = self._path(run_id, ".journal")
+        try:
+            with open(journal, "rb") as file:
+                # Held while removing: a process that still has it keeps it.
+                if self.has(run_id) or _try_lock(file, fcntl.LOCK_EX) is not True:
+                    return False
+                for path in (journal, self._path(run_id, ".spec")):
+                    with suppress(FileNotFoundError):
+                        os.unlink(path)
+        except FileNotFoundError:
+            return False
+        return True
+
+
+def _open_journal(path: str) -> IO[bytes]:
+    """A new journal at ``path``, locked before it appears under its name,
+    so that no reader ever sees it unheld while its run is alive."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.exists(path):  # begun by another index of this process
+        file = open(path, "ab", buffering=0)  # noqa: SIM115 (held until the record)
+        _try_lock(file, fcntl.LOCK_EX)
+        return file
+    temp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{secrets.token_hex(6)}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666)
+    file = open(fd, "ab", buffering=0)  # noqa: SIM115 (held until the record)
+    # A file nobody else can have yet: never waits. A file system without
+    # locks leaves the journal unheld; the run goes on (gc's grace covers it).
+    _try_lock(file, fcntl.LOCK_EX)
+    os.replace(temp, path)
+    return file
+
+
+def _try_lock(file: IO[bytes], kind: int) -> bool | None:
+    """Take ``kind`` of lock without waiting: False when a process holds a
+    conflicting one, None where the file system has no locks."""
+    try:
+        fcntl.flock(file, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # some network file systems
+        return None
+    return True
+
+
+def _held(path: str) -> bool:
+    """Whether a live process holds the journal at ``path``. Where locks
+    are unknown it is judged not held: for listing only, removal asks again
+    (``RunIndex.remove_killed``)."""
+    try:
+        with open(path, "rb") as file:
+            return _try_lock(file, fcntl.LOCK_SH) is False
+    except FileNotFoundError:
+        return False
+
+
+def _read_json(path: str) -> object:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except (OSError, ValueError):
+        return None

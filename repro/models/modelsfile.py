@@ -119,8 +119,12 @@ def parse_models_file(text: str, path: str) -> ModelsFile:
 def _load_yaml(text: str, path: str) -> Any:
     import yaml
 
+    from repro.safeyaml import YamlRefusedError, load_yaml
+
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return load_yaml(text, path)
+    except YamlRefusedError as exc:
+        raise ModelsFileInvalidError(path, exc.reason) from exc
     except yaml.MarkedYAMLError as exc:
         where = f"line {exc.problem_mark.line + 1}: " if exc.problem_mark else ""
         raise ModelsFileInvalidError(path, f"{where}not valid YAML ({exc.problem})") from exc

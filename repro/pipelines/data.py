@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 from repro.errors import UsageError
+from repro.safepaths import UnsafePathError, check_uri
 
 __all__ = ["DATASET_MODES", "Dataset", "DatasetMode", "InvalidDatasetError", "Model"]
 
@@ -36,9 +37,12 @@ class Dataset:
     def __post_init__(self) -> None:
         if not isinstance(self.uri, str) or not self.uri:
             raise InvalidDatasetError(self.uri, "give a path or URL")
-        local = self.uri.removeprefix("file://")
-        if "://" not in local and (local.startswith("/") or ".." in local.split("/")):
-            raise InvalidDatasetError(self.uri, "a local dataset must be inside the project")
+        try:
+            check_uri(self.uri)
+        except UnsafePathError as exc:
+            raise InvalidDatasetError(
+                self.uri, f"a local dataset must be inside the project ({exc.reason})"
+            ) from None
         if self.mode not in DATASET_MODES:
             choices = " or ".join(repr(mode) for mode in DATASET_MODES)
             raise InvalidDatasetError(self.uri, f"mode must be {choices}, not {self.mode!r}")

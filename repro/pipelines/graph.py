@@ -14,6 +14,7 @@ from typing import Literal as Kind
 from repro.errors import UsageError
 from repro.hashing import canonical_dumps
 from repro.pipelines.data import Dataset
+from repro.safepaths import UnsafePathError, check_name, check_relative
 
 __all__ = [
     "DatasetRef",
@@ -204,6 +205,14 @@ class GraphBuilder:
         return Literal(value)
 
     def add(self, node: Node) -> None:
+        # A name becomes a folder of a checkout and a line of output: the
+        # rule records are read by (repro.safepaths) holds when they are made.
+        try:
+            check_name(node.name, "step name")
+            for output in node.outputs:
+                check_relative(output, "output")
+        except UnsafePathError as exc:
+            raise InvalidStepArgumentError(node.name, "name", exc.reason) from None
         node.conditions = (*node.conditions, *self.conditions)
         self.graph.nodes[node.name] = node
         for out in node.outs:

@@ -12,7 +12,9 @@ def parse_param_value(text: str) -> Any:
     boolean, ``[1, 2]`` a list, anything else a string."""
     import yaml
 
+    from repro.safeyaml import YamlRefusedError, load_yaml
+
     try:
-        return yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
+        return load_yaml(text, "-p") if text.strip() else ""
+    except (yaml.YAMLError, YamlRefusedError):
         return text

@@ -8,14 +8,17 @@ from repro.config import (
     url_protocol,
 )
 from repro.errors import ReproError, UsageError
+from repro.store.errors import CorruptObjectError
 
 __all__ = [
     "InvalidRemoteNameError",
     "InvalidRemoteUrlError",
     "NoDefaultRemoteError",
     "RemoteAccessDeniedError",
+    "RemoteCorruptObjectError",
     "RemoteError",
     "RemoteExistsError",
+    "RemoteIndexDamagedError",
     "RemoteNotFoundError",
     "RemoteUnreachableError",
     "UnknownRemoteError",
@@ -121,6 +124,47 @@ class RemoteNotFoundError(RemoteError, FileNotFoundError):
             f"remote {remote!r} ({redact_remote_url(url)}): {kind} {container!r} does not "
             f"exist; create it, or point the remote elsewhere with "
             f"'repro remote add --force {remote} URL'",
+        )
+
+
+def _repair(what: str) -> str:
+    """What to do about damaged files on a remote: they are never mended in
+    place (objects are never rewritten), so they go and a good copy comes."""
+    return (
+        f"delete {what} there ('repro fsck --remote' lists every damaged file), then run "
+        "'repro push' where the run was made to send a good copy"
+    )
+
+
+class RemoteCorruptObjectError(CorruptObjectError):
+    """An object read from a remote whose bytes do not hash to its id: the
+    remote's copy is bad, whatever the local cache holds."""
+
+    def __init__(self, oid: str, actual: str, where: str, remote: str) -> None:
+        super().__init__(oid, actual, where)
+        self.remote = remote
+        self.args = (
+            f"object {oid} on remote {remote!r} is corrupt: its content hashes to {actual} "
+            f"({where}); {_repair('it')}",
+        )
+
+
+class RemoteIndexDamagedError(ReproError):
+    """Objects a remote cannot be asked for because a pack index that may
+    list them is damaged; ``indexes`` says where each damaged index is."""
+
+    def __init__(self, remote: str, indexes: list[str], count: int) -> None:
+        self.remote = remote
+        self.indexes = indexes
+        self.count = count
+        one = len(indexes) == 1
+        more = len(indexes) - 3
+        shown = ", ".join(indexes[:3]) + (f" and {more} more" if more > 0 else "")
+        what = "the pack index" if one else f"{len(indexes)} pack indexes"
+        that = "that may list them is" if one else "that may list them are"
+        super().__init__(
+            f"remote {remote!r}: {count} object(s) cannot be found because {what} {that} damaged "
+            f"({shown}); {_repair('it' if one else 'them')}"
         )
 
 

@@ -3,18 +3,26 @@ remote that is down fail in seconds."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from repro.config import (
     Config,
+    redact_remote_url,
     url_protocol,
 )
-from repro.remotes.errors import NoDefaultRemoteError, UnknownRemoteError
-from repro.store import Backend, ObjectStore, open_backend
+from repro.remotes.errors import (
+    NoDefaultRemoteError,
+    RemoteCorruptObjectError,
+    RemoteIndexDamagedError,
+    UnknownRemoteError,
+)
+from repro.store import Backend, CorruptObjectError, ObjectStore, open_backend
+from repro.store.objects import Location, LooseLocation
+from repro.store.pack import PACK_DIR
 
-__all__ = ["REMOTE_PACK_SIZE", "Remote", "get_remote", "storage_options"]
+__all__ = ["REMOTE_PACK_SIZE", "Remote", "RemoteStore", "get_remote", "storage_options"]
 
 # Smaller than a local pack: several upload side by side, and an interrupted
 # push loses at most one pack's worth of work.
@@ -39,14 +47,67 @@ class Remote:
 
     def store(
         self, algorithm: str, *, index_cache: str | None = None, skip_damaged: bool = False
-    ) -> ObjectStore:
-        return ObjectStore(
+    ) -> RemoteStore:
+        return RemoteStore(
+            self,
             self.backend(algorithm),
             algorithm,
             pack_size=REMOTE_PACK_SIZE,
             index_cache=index_cache,
             skip_damaged=skip_damaged,
         )
+
+
+class RemoteStore(ObjectStore):
+    """A remote's object store: damage found in it is reported as the
+    remote's, naming the remote and the damaged file, so that nobody is sent
+    to mend the local cache (or to push objects the remote already holds)."""
+
+    def __init__(self, remote: Remote, backend: Backend, algorithm: str, **options: Any) -> None:
+        super().__init__(backend, algorithm, **options)
+        self.remote = remote
+        self._root = f"{redact_remote_url(remote.url).rstrip('/')}/{self.algorithm.name}"
+
+    def place(self, path: str) -> str:
+        """Where a store file is, as the user knows the remote."""
+        return f"{self._root}/{path}"
+
+    def check(self, oid: str, data: bytes | memoryview, location: Location | None = None) -> None:
+        try:
+            super().check(oid, data, location)
+        except CorruptObjectError as exc:
+            raise self._corrupt(exc, location) from None
+
+    def read_chunks(self, oid: str, *, verify: bool = True) -> Iterator[bytes]:
+        try:
+            yield from super().read_chunks(oid, verify=verify)
+        except RemoteCorruptObjectError:
+            raise
+        except CorruptObjectError as exc:  # a loose object, checked as it streamed
+            raise self._corrupt(exc, LooseLocation(self.loose_path(oid))) from None
+
+    def _corrupt(self, exc: CorruptObjectError, location: Location | None) -> CorruptObjectError:
+        if isinstance(location, LooseLocation):
+            where = self.place(location.path)
+        elif location is not None:
+            where = f"{self.place(location.pack_path)} at offset {location.offset}"
+        else:
+            where = self._root
+        return RemoteCorruptObjectError(exc.oid, exc.actual, where, self.remote.name)
+
+    def locate_many(self, oids: Iterable[str]) -> dict[str, Location]:
+        """As the store's; but with ``skip_damaged``, a damaged index hides
+        the objects it lists, and objects not found are then said to be
+        behind it, not missing (what transfers ask before moving objects)."""
+        wanted = set(oids)
+        found = super().locate_many(wanted)
+        self._refuse_damaged(len(wanted - found.keys()))
+        return found
+
+    def _refuse_damaged(self, unfound: int) -> None:
+        if unfound and self.damaged:
+            indexes = [self.place(f"{PACK_DIR}/{pack}.idx") for pack in sorted(self.damaged)]
+            raise RemoteIndexDamagedError(self.remote.name, indexes, unfound)
 
 
 def get_remote(config: Config, name: str | None = None) -> Remote:

@@ -160,12 +160,14 @@ def restore_dataset(
     whose content is not stored are never overwritten). Returns the path, or
     None for one the run stages from the store instead (a URL, or data
     behind a symlink leading out of ``root``)."""
+    from repro.safepaths import inside
     from repro.snapshot.checkout import checkout
     from repro.store import read_tree
 
     if Dataset(snapshot.uri).is_remote or escapes(root, snapshot.uri):
         return None
-    target = os.path.join(root, snapshot.uri.removeprefix("file://"))
+    relative = snapshot.uri.removeprefix("file://")
+    target = inside(root, relative, "dataset", never=[store.backend.root])
     tree = read_tree(store, snapshot.oid)
     if snapshot.kind == "file":
         data = store.read(tree.entries[0].oid)

@@ -4,14 +4,20 @@ of everything else from the local cache and, with ``remote``, a remote.
 Kept, like ``dvc gc --all-branches --all-tags`` plus the run history a
 DVC user does not have:
 
-- every run ``repro.lock`` pins in the work tree, the Git index, HEAD and
-  every branch (local and remote-tracking) and tag; with ``all_commits``,
-  in every commit that changed the lock;
+- every run ``repro.lock`` pins, and every run an alias in ``models.yaml``
+  was promoted from (the version's lineage), in the work tree, the Git
+  index, HEAD and every branch (local and remote-tracking) and tag; with
+  ``all_commits``, in every commit that changed either file;
 - with ``keep_days``, every run started in the last N days (a run id
   encodes its start time, so this works for runs known only to a remote);
 - every run whose record was written within the grace period, and every
-  run in flight or killed before its record (a journal or spec without a
+  run in flight (a journal its live process holds, or a spec without a
   record): never collected.
+
+A run killed before its record (its journal held by no live process, see
+``repro.lineage.runs``) is kept for the grace period (and ``keep_days``);
+after that what it left, its journal and spec, is removed, and the objects
+only its finished steps made go with everything else unreferenced.
 
 Live objects: ``repro.runner.gc_keep``.
 
@@ -73,6 +79,7 @@ class GcOutcome:
     remote: GcReport | None = None
     remote_name: str | None = None
     forgotten: list[str] = field(default_factory=list)  # local run records removed
+    killed_removed: list[str] = field(default_factory=list)  # killed runs' journals removed
     remote_forgotten: list[str] = field(default_factory=list)  # runs/<id> removed from the remote
     steps_removed: int = 0  # step cache entries naming a removed object
     unresolved: list[str] = field(default_factory=list)  # kept runs whose record is nowhere
@@ -91,6 +98,7 @@ class GcOutcome:
             "remote": None if self.remote is None else self.remote.to_dict(),
             "remote_name": self.remote_name,
             "forgotten_runs": self.forgotten,
+            "killed_runs_removed": self.killed_removed,
             "remote_forgotten_runs": self.remote_forgotten,
             "step_entries_removed": self.steps_removed,
             "unresolved_runs": self.unresolved,
@@ -205,14 +213,16 @@ class _Sweeper:
         outcome = self._finish(live, self.sweep(self.store, live.oids))
         outcome.remote, outcome.remote_name, outcome.remote_forgotten = report, remote.name, gone
         outcome.warnings.append(
-            f"remote {remote.name!r}: only runs this repository's refs pin (run 'git fetch' "
-            "first) or that are recent were kept; other repositories' runs there were not"
+            f"remote {remote.name!r}: only runs this repository's refs pin or promote (run "
+            "'git fetch' first) or that are recent were kept; other repositories' runs there "
+            "were not"
         )
         return outcome
 
     def _finish(self, live: LiveSet, local: GcReport) -> GcOutcome:
         outcome = GcOutcome(self.kept, len(live.oids), local, unresolved=live.unresolved)
         outcome.forgotten = _forget_runs(self.project, self.kept, self.dry_run)
+        outcome.killed_removed = _remove_killed(self.project, self.kept, self.dry_run)
         outcome.steps_removed = _prune_step_cache(
             self.project, live.oids, self.dry_run, self.now - self.grace_seconds
         )
@@ -264,6 +274,16 @@ def _forget_runs(project: Project, kept: KeptRuns, dry_run: bool) -> list[str]:
             for suffix in (".json", ".spec"):
                 _unlink(os.path.join(index.folder, run_id + suffix))
     return gone
+
+
+def _remove_killed(project: Project, kept: KeptRuns, dry_run: bool) -> list[str]:
+    """Remove what the killed runs gc does not keep left (journal, spec).
+    Each is judged dead again while it is removed: one whose process holds
+    its journal, however unlikely, stays."""
+    if dry_run:
+        return list(kept.killed)
+    index = RunIndex(project.repro_dir)
+    return [run_id for run_id in kept.killed if index.remove_killed(run_id)]
 
 
 def _prune_step_cache(project: Project, live: set[str], dry_run: bool, cutoff: float) -> int:

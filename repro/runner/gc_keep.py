@@ -3,8 +3,9 @@ objects they need.
 
 Live objects are the closure of the kept runs (record, uncommitted diff,
 input snapshots, step outputs; trees expanded to their blobs), plus what
-the locks, journals and specs name directly, so that a run whose record is
-nowhere still keeps the objects its lock entry names.
+the locks, ``models.yaml``, journals and specs name directly, so that a run
+whose record is nowhere still keeps the objects its lock entry names and a
+promoted version keeps its bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from repro.lineage.lock import LockedPipeline, LockFile
 from repro.lineage.records import RunRecord
 from repro.lineage.runs import RunIndex, is_run_id_prefix, parse_record
+from repro.models.modelsfile import MODELS_FILE, ModelsFile, read_models_file
 from repro.project import Project
 from repro.runner.closure import RunObjects, record_oid, run_objects
 from repro.store import InvalidTreeError, ObjectNotFoundError, ObjectStore, read_tree
@@ -34,13 +36,14 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 @dataclass
 class KeptRuns:
     """The runs gc keeps, each with why, and the objects their lock entries,
-    journals and specs name directly."""
+    promotions, journals and specs name directly."""
 
     reasons: dict[str, str] = field(default_factory=dict)
     records: dict[str, set[str]] = field(default_factory=dict)  # run -> record oids named
     named: RunObjects = field(default_factory=RunObjects)
     outputs: set[str] = field(default_factory=set)  # lock outputs: blob or tree, unsaid
     recorded: list[str] = field(default_factory=list)  # the local index when it was read
+    killed: list[str] = field(default_factory=list)  # killed runs not kept: their leftovers go
 
     def keep(self, run_id: str, reason: str) -> None:
         self.reasons.setdefault(run_id, reason)
@@ -61,6 +64,15 @@ class KeptRuns:
             kind.add(snapshot.oid)
         for step in entry.steps.values():
             self.outputs.update(step.outputs.values())
+
+    def add_models(self, models: ModelsFile, where: str) -> None:
+        """The run each alias was promoted from is the version's lineage
+        (``repro models show``, a replay of what is in production): kept
+        like a pinned run, and the version's bytes with it."""
+        for name, entry in sorted(models.models.items()):
+            for alias, promotion in sorted(entry.aliases.items()):
+                self.keep(promotion.run, f"named by models.yaml in {where} ({name}@{alias})")
+                self.outputs.add(promotion.version)
 
 
 def run_started(run_id: str) -> float | None:
@@ -83,7 +95,7 @@ def kept_runs(
     now: float | None = None,
 ) -> KeptRuns:
     """The runs gc keeps in ``project`` (listed in ``repro.runner.gc``)."""
-    from repro.runner.gc_refs import committed_locks
+    from repro.runner.gc_refs import committed_roots
     from repro.runner.lockfile import load_lock
 
     now = time.time() if now is None else now
@@ -91,12 +103,17 @@ def kept_runs(
     lock = load_lock(project)
     if lock is not None:
         kept.add_lock(lock, "the work tree")
-    for version in committed_locks(project.root, all_commits=all_commits):
+    committed = committed_roots(project.root, all_commits=all_commits)
+    for version in committed.locks:
         kept.add_lock(version.lock, version.where)
+    kept.add_models(read_models_file(os.path.join(project.root, MODELS_FILE)), "the work tree")
+    for models in committed.models:
+        kept.add_models(models.models, models.where)
     index = RunIndex(project.repro_dir)
     kept.recorded = index.ids()
     for run_id in kept.recorded:
         _keep_recent(kept, index, run_id, keep_days, grace_seconds, now)
+    kept.killed = _expired_killed(index, keep_days, grace_seconds, now)
     _keep_in_flight(kept, index)
     return kept
 
@@ -131,11 +148,33 @@ def _created(index: RunIndex, run_id: str) -> float | None:
         return None
 
 
+def _expired_killed(
+    index: RunIndex, keep_days: float | None, grace_seconds: float, now: float
+) -> list[str]:
+    """The killed runs (a journal no live process holds, no record) that
+    gc does not keep: last written before the grace period, and not started
+    within ``keep_days``."""
+    expired = []
+    for run_id in index.killed():
+        started = run_started(run_id)
+        if keep_days is not None and started is not None and started >= now - keep_days * DAY:
+            continue
+        try:
+            modified = os.stat(os.path.join(index.folder, f"{run_id}.journal")).st_mtime
+        except FileNotFoundError:
+            continue
+        if modified < now - grace_seconds:
+            expired.append(run_id)
+    return expired
+
+
 def _keep_in_flight(kept: KeptRuns, index: RunIndex) -> None:
-    """Runs with a journal or a spec and no record: in flight (a replay, a
-    ``step-exec``) or killed. Their finished steps are reused by the next
-    run, so their objects stay."""
-    recorded = set(kept.recorded)
+    """Runs with a journal or a spec and no record, but for the killed
+    runs gc does not keep: in flight (a run, a replay, a ``step-exec``),
+    killed within the grace period, or a spec alone (a run killed before
+    its first step ended cannot be told from one in flight). Their finished
+    steps are reused by the next run, so their objects stay."""
+    recorded = set(kept.recorded) | set(kept.killed)
     for path, run_id in _index_files(index, (".journal", ".spec")):
         if run_id in recorded:
             continue

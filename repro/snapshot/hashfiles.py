@@ -6,15 +6,22 @@ into chunks handed to forked worker processes. Each worker stats its files,
 skips those whose stat matches the stat cache (reporting them as ``None``,
 which costs nothing to send back: the parent has the same cache), hashes
 the rest and, when storing, writes small objects into a pack of its own. A
-pack is committed whole, so a killed worker leaves no partial object.
+pack is committed whole, so a killed worker leaves no partial object. A
+worker dies with the process that started it: a killed snapshot leaves no
+worker reading files (and filling the disk) behind it.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import mmap
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -44,6 +51,8 @@ INLINE_FILES = 2_000
 # that a run's pack (one per run when storing) is not a tiny file.
 CHUNK_FILES = 8192
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL = 0.1  # seconds, where the kernel cannot tell a worker of its parent's death
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,9 @@ def _run_forked(
     _JOB = job
     parts: dict[int, ChunkResult] = {}
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        _linux_prctl()  # looked up before the fork: every worker inherits it
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, _die_with_parent, (os.getpid(),)) as pool:
             tasks = _tasks(job.listing.names, names, jobs)
             for done in pool.imap_unordered(_worker, tasks):
                 parts[done.start] = done
@@ -134,6 +145,41 @@ def _run_forked(
     if job.store is not None:
         job.store.refresh()  # the workers committed packs this process has not read
     return [parts[start] for start in sorted(parts)]
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end as soon as ``parent`` does. A pool's workers
+    notice a dead parent only when they next ask for work, so a worker
+    killed with its parent in the middle of a large run would go on reading
+    for seconds; on Linux the kernel kills it at once, elsewhere a thread
+    watches for the parent to go."""
+    prctl = _linux_prctl()
+    if prctl is None or prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before the worker could ask
+        os._exit(1)
+
+
+@functools.cache
+def _linux_prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, where there is one. Looked up in the parent before
+    it forks (the workers inherit it), so that a worker is protected as
+    soon as it starts instead of after importing ctypes."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL)
+    os._exit(1)
 
 
 def _worker(task: tuple[int, list[str]]) -> ChunkResult:

@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from repro.errors import ReproError
 from repro.hashing import CanonicalizationError, canonical_dumps, canonical_loads
+from repro.safepaths import UnsafePathError, check_relative
 from repro.snapshot.errors import UnreadablePathError
 from repro.snapshot.remote import find_objects
 from repro.snapshot.walk import IGNORED_NAMES
@@ -62,7 +63,6 @@ SHOWN_OBJECTS: Final = 5  # objects an error names before "and N more"
 _VERSIONED_PROTOCOLS: Final = frozenset({"s3", "s3a"})
 _FETCH_THREADS: Final = 16
 _MD5 = re.compile(r"[0-9a-f]{32}")
-_FORBIDDEN_PARTS: Final = frozenset({"", ".", "..", ".git", ".repro"})
 
 ManifestKind = Literal["file", "folder"]
 
@@ -182,9 +182,11 @@ def _check_entries(kind: str, entries: tuple[ReferenceEntry, ...]) -> None:
     for entry in entries:
         # A manifest may come from an untrusted remote: no path may lead out
         # of the folder the objects are downloaded into.
-        if entry.path.startswith("/") or "\x00" in entry.path:
-            raise InvalidManifestError(f"bad path {entry.path!r}")
-        if _FORBIDDEN_PARTS.intersection(entry.path.split("/")) or entry.size < 0:
+        try:
+            check_relative(entry.path, "file", control=True)
+        except UnsafePathError as exc:
+            raise InvalidManifestError(f"bad path {entry.path!r}: {exc.reason}") from None
+        if entry.size < 0:
             raise InvalidManifestError(f"bad entry for {entry.path!r}")
 
 

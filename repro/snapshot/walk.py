@@ -1,7 +1,8 @@
 """Listing the files under a local path, with the errors a user can cause.
 
 Symbolic links are followed (the snapshot holds what they point at), with
-loop detection; ``.git`` and ``.repro`` folders are never part of data.
+loop detection; ``.git`` and ``.repro`` folders are never part of data, and
+a link leading into one is refused rather than followed.
 """
 
 from __future__ import annotations
@@ -173,8 +174,10 @@ def _is_utf8(name: str) -> bool:
 
 def _followed_kind(entry: os.DirEntry[str], ancestors: set[tuple[int, int]]) -> bool:
     """Whether a symbolic link leads to a folder (True) or a file (False);
-    refuses loops, dangling links and special files."""
+    refuses loops, dangling links, special files and links into ``.git`` or
+    ``.repro``."""
     info = _stat(entry.path)
+    _refuse_link_into_protected(entry.path)
     if stat.S_ISREG(info.st_mode):
         return False
     if stat.S_ISDIR(info.st_mode):
@@ -182,6 +185,15 @@ def _followed_kind(entry: os.DirEntry[str], ancestors: set[tuple[int, int]]) -> 
             raise SymlinkLoopError(entry.path)
         return True
     raise UnsupportedFileError(entry.path, _kind(info.st_mode))
+
+
+def _refuse_link_into_protected(path: str) -> None:
+    """A link into ``.git`` or ``.repro`` would bring their files (hooks,
+    config, the store) into data and, checked out, write there; the walk
+    skips those folders by name, so a link must not lead around that."""
+    target = os.path.realpath(path)
+    if IGNORED_NAMES.intersection(target.split(os.sep)):
+        raise ProtectedPathError(path, f"a symbolic link into a .git or .repro folder ({target})")
 
 
 def _kind(mode: int) -> str:

@@ -22,6 +22,7 @@ from repro.hashing import (
     canonical_loads,
     get_algorithm,
 )
+from repro.safepaths import UnsafePathError, check_relative
 
 __all__ = [
     "TREE_FORMAT",
@@ -54,14 +55,14 @@ class TreeEntry(NamedTuple):
 
 
 def check_path(path: str) -> None:
-    if not path or path.startswith("/") or "\x00" in path:
-        raise InvalidTreeError(f"bad path {path!r}")
-    if any(part in _FORBIDDEN_PARTS for part in path.split("/")):
-        raise InvalidTreeError(f"bad path {path!r}")
-
-
-# ".git" and ".repro" too: a checkout must never write hooks or config there.
-_FORBIDDEN_PARTS = frozenset({"", ".", "..", ".git", ".repro"})
+    # A file's name may hold any character its file system allows but NUL;
+    # it is printed escaped.
+    try:
+        check_relative(path, "file", control=True)
+    except UnsafePathError as exc:
+        raise InvalidTreeError(f"bad path {path!r}: {exc.reason}") from None
+    if any(part in ("", ".") for part in path.split("/")):
+        raise InvalidTreeError(f"bad path {path!r}: it is not in canonical form")
 
 
 @dataclass(frozen=True)

@@ -186,9 +186,18 @@ JSON_VALUES = st.recursive(
 )
 
 
+# Any name that can stand as one folder of a checkout: no "/", no control
+# character, not "." or "..", not .git or .repro.
+STEP_NAMES = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="/"),
+    min_size=1,
+    max_size=16,
+).filter(lambda name: name not in {".", "..", ".git", ".repro"})
+
+
 @given(
     params=st.dictionaries(st.text(max_size=12), JSON_VALUES, max_size=6),
-    names=st.lists(st.text(min_size=1, max_size=16), min_size=1, max_size=4, unique=True),
+    names=st.lists(STEP_NAMES, min_size=1, max_size=4, unique=True),
 )
 def test_round_trip_of_any_params_and_step_names(params: dict[str, Any], names: list[str]) -> None:
     template = locked_pipeline().steps["train"]
@@ -201,6 +210,40 @@ def test_round_trip_of_any_params_and_step_names(params: dict[str, Any], names: 
 
 
 # Errors ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "bad"),
+    [
+        ("step", "../../.."),
+        ("step", "a/b"),
+        ("step", ".git"),
+        ("step", "fake\nline"),
+        ("input", ".git/hooks/post-checkout"),
+        ("input", ".repro/config.toml"),
+        ("input", "/etc/passwd"),
+        ("input", "data/../../x"),
+        ("output", "../victim"),
+        ("code", "../../outside.py"),
+    ],
+)
+def test_names_and_paths_that_leave_their_place_are_refused(where: str, bad: str) -> None:
+    """A lock comes with a pull request: a name or path in it that could
+    write outside its place, into .git or .repro, or fake a line of output,
+    makes the lock invalid (one line naming the file), never a write."""
+    doc = yaml.safe_load(dump_lock(lock()))
+    entry = doc["pipelines"]["train"]
+    if where == "step":
+        entry["steps"][bad] = entry["steps"].pop("train")
+    elif where == "input":
+        entry["inputs"][bad] = entry["inputs"].pop(next(iter(entry["inputs"])))
+    elif where == "output":
+        entry["steps"]["train"]["outputs"][bad] = entry["steps"]["train"]["outputs"].pop("model")
+    else:
+        entry["code_files"][bad] = entry["code_files"].pop("flows/train.py")
+    text = yaml.safe_dump(doc)
+    with pytest.raises(LockInvalidError, match=r"^repro.lock:\d+: .*is refused"):
+        parse_lock(text)
 
 
 def test_empty_file_is_an_empty_lock() -> None:

@@ -199,7 +199,14 @@ def test_push_to_a_bucket_that_does_not_exist_names_it(git_repo: Path, s3_server
 
 
 @pytest.mark.slow
-def test_push_to_an_unreachable_remote_fails_in_seconds(git_repo: Path) -> None:
+def test_push_to_an_unreachable_remote_fails_in_seconds(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Credentials, so that the only thing wrong is the endpoint: without
+    # any, botocore may give up looking for them first (under load, its
+    # instance-metadata lookup times out) and say so instead.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

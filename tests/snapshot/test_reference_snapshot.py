@@ -176,7 +176,7 @@ def test_which_etags_are_the_md5_of_the_bytes(
         (
             b'{"entries":[{"etag":"e","path":"../x","size":1,"version":null}],'
             b'"format":"repro.reference/v1","kind":"folder"}',
-            "bad entry",
+            "bad path '../x': it leads out",
         ),
         (
             b'{"entries":[{"etag":"e","path":"x","size":"1","version":null}],'
