@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_JOBS ?= 2
 
-.PHONY: demo test services lint bench clean
+.PHONY: demo test services lint bench stress clean
 
 $(VENV)/.base: pyproject.toml
 	PYTHON=$(PYTHON) bash scripts/services.sh venv
@@ -36,6 +36,12 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py $(ARGS)
+
+# The issue-19 campaign (kill -9, concurrency, tampered remotes, crafted
+# records, hostile locks and configs): a Markdown table; exit 1 if a trial
+# did not hold. ARGS="--quick" (under ~5 min), ARGS="--only kill-run", ...
+stress: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.campaign $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/.data

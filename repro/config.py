@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from repro.errors import ReproError
 from repro.hashing import UnknownAlgorithmError, get_algorithm
+from repro.safeyaml import FileTooLargeError, read_limited
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -176,10 +177,13 @@ def edit_config(path: str) -> Iterator[TOMLDocument]:
 
 def _read(path: str) -> dict[str, Any]:
     try:
-        with open(path, "rb") as file:
-            return tomllib.loads(_text(path, file.read()))
+        return tomllib.loads(_text(path, read_limited(path, _MAX_CONFIG_BYTES)))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from exc
+    except FileTooLargeError as exc:
+        raise ConfigError(path, "(file)", "larger than 1 MiB") from exc
+    except RecursionError as exc:
+        raise ConfigError(path, "(file)", "nested too deeply") from exc
     except OSError as exc:
         raise ConfigError(path, "(file)", f"cannot be read ({exc.strerror or exc})") from exc
 
@@ -390,6 +394,7 @@ def _section(current: Any, values: Any, path: str, name: str) -> Any:
 # Linux's PATH_MAX; and a deeper path than this defeats os.makedirs
 # (one recursion per missing folder) long before the file system objects.
 _PATH_MAX = 4096
+_MAX_CONFIG_BYTES = 2**20
 _MAX_DEPTH = 256
 
 

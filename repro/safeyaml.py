@@ -14,7 +14,15 @@ from typing import Any, Final
 
 from repro.errors import ReproError
 
-__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "YamlRefusedError", "load_yaml", "yaml_loader"]
+__all__ = [
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "FileTooLargeError",
+    "YamlRefusedError",
+    "load_yaml",
+    "read_limited",
+    "yaml_loader",
+]
 
 MAX_YAML_BYTES: Final = 256 * 1024 * 1024
 MAX_YAML_DEPTH: Final = 200
@@ -29,6 +37,23 @@ class YamlRefusedError(ReproError, ValueError):
         self.reason = reason
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {reason}")
+
+
+class FileTooLargeError(ReproError):
+    def __init__(self, path: str, limit: int) -> None:
+        self.path = path
+        self.limit = limit
+        super().__init__(f"{path}: larger than {limit // 2**20} MiB; not read (fix the file)")
+
+
+def read_limited(path: str, limit: int = MAX_YAML_BYTES) -> bytes:
+    """A committed file's bytes, never more than ``limit``: Git can commit a
+    symlink to /dev/zero in its place."""
+    with open(path, "rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLargeError(path, limit)
+    return data
 
 
 def yaml_loader() -> Any:

@@ -245,9 +245,10 @@ def runs_list(
         revision = (run.commit or "-")[:10] + ("+dirty" if run.dirty else "")
         extra = f" replay of {run.replay_of}" if run.replay_of else ""
         extra += "".join(f" {key}={value}" for key, value in sorted(run.tags.items()))
-        output.say(
+        line = (
             f"{run.id}  {run.created[:19]}  {run.pipeline:<16} {run.status:<11} {revision}{extra}"
         )
+        output.say(output.one_line(line))  # a tag from a record may hold a newline
 
 
 @runs_app.command("show")

@@ -29,6 +29,7 @@ from repro.gates.result import Finding, GateResult
 from repro.gates.scope import Place, place_for, shown
 from repro.project import Project
 from repro.runner.lockfile import LOCK_FILE, known_valid
+from repro.safeyaml import read_limited
 
 if TYPE_CHECKING:
     from repro.runner.targets import Target
@@ -135,8 +136,7 @@ def _lock_doc(project: Project) -> dict[str, Any] | None:
     """The lock as JSON: from the record of the version last known valid
     when it is that one (no YAML, no schema loaded), else parsed."""
     try:
-        with open(os.path.join(project.root, LOCK_FILE), "rb") as file:
-            data = file.read()
+        data = read_limited(os.path.join(project.root, LOCK_FILE))
     except FileNotFoundError:
         return None
     doc = known_valid(project, data)

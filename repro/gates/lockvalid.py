@@ -18,6 +18,7 @@ from repro.gates.scope import shown
 from repro.project import Project
 from repro.runner.fastpath import PACKAGE
 from repro.runner.lockfile import LOCK_FILE, known_valid
+from repro.safeyaml import read_limited
 
 __all__ = ["LOCK", "bad_ids", "check_lock"]
 
@@ -29,8 +30,7 @@ _RUN_ID = re.compile(r"[0-9abcdefghjkmnpqrstvwxyz]{14}")
 def check_lock(project: Project, *, cwd: str | None = None) -> GateResult:
     where = shown(os.path.join(project.root, LOCK_FILE), cwd or os.getcwd())
     try:
-        with open(os.path.join(project.root, LOCK_FILE), "rb") as file:
-            data = file.read()
+        data = read_limited(os.path.join(project.root, LOCK_FILE))
     except FileNotFoundError:
         return GateResult(LOCK, notes=(f"{where}: no lock yet, nothing to check",))
     doc = known_valid(project, data)

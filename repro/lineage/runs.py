@@ -94,7 +94,7 @@ def parse_record(data: bytes, where: str) -> RunRecord:
 def _schema_of(data: bytes) -> str | None:
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # pydantic has already refused it
         return None
     schema = doc.get("schema") if isinstance(doc, dict) else None
     return schema if isinstance(schema, str) else None

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from repro.models.errors import ModelsFileInvalidError, ModelsFileNewerSchemaError
+from repro.safeyaml import read_limited
 
 __all__ = [
     "ALIAS_PATTERN",
@@ -97,10 +98,13 @@ def utc_now() -> str:
 def read_models_file(path: str) -> ModelsFile:
     """The file at ``path``; none yet is an empty one."""
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        data = read_limited(path)
     except FileNotFoundError:
         return ModelsFile()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelsFileInvalidError(path, f"not UTF-8 text (byte {exc.start})") from exc
     return parse_models_file(text, path)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from repro.hashing import canonical_dumps, get_algorithm
 from repro.project import Project
+from repro.safeyaml import FileTooLargeError, read_limited
 
 if TYPE_CHECKING:
     from repro.snapshot import StatCache
@@ -85,9 +86,8 @@ def locked_entry(project: Project, target: Target) -> dict[str, Any] | None:
     name under ``pipeline_name``); None when the lock is not one repro
     wrote or validated, or names no single pipeline for the target."""
     try:
-        with open(os.path.join(project.root, "repro.lock"), "rb") as file:
-            data = file.read()
-    except OSError:
+        data = read_limited(os.path.join(project.root, "repro.lock"))
+    except (OSError, FileTooLargeError):
         return None
     # Only a lock repro wrote or fully validated: anything else goes to the
     # slow path, which reports what is wrong with it.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from repro.atomic import write_atomic
 from repro.hashing import get_algorithm
 from repro.project import Project
+from repro.safeyaml import read_limited
 
 if TYPE_CHECKING:
     from repro.lineage.lock import LockFile
@@ -57,8 +58,7 @@ def load_lock(project: Project) -> LockFile | None:
 
     path = os.path.join(project.root, LOCK_FILE)
     try:
-        with open(path, "rb") as file:
-            data = file.read()
+        data = read_limited(path)
     except FileNotFoundError:
         return None
     lock = parse_lock(data.decode("utf-8", errors="replace"), path)

@@ -140,7 +140,10 @@ def _inputs(
     for arg, value in args.items():
         if isinstance(value, OutputRef):
             assert locked is not None  # an upstream step is fresh only against a lock
-            oids[arg] = locked.steps[value.step].outputs[value.output]
+            # A lock edited by hand may not know the output: then it pins
+            # nothing for it, and the step cannot be fresh ("" matches no id).
+            upstream = locked.steps.get(value.step)
+            oids[arg] = upstream.outputs.get(value.output, "") if upstream else ""
             sources[arg] = f"output {value.output!r} of step {value.step!r}"
         elif isinstance(value, DatasetRef):
             oids[arg] = data[value.uri]

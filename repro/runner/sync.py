@@ -259,7 +259,14 @@ def _runs_to_fetch(
 
 
 def _listed_record(store: ObjectStore, run_id: str) -> str:
-    return store.validate(store.backend.read_bytes(f"{RUNS_DIR}/{run_id}").decode().strip())
+    from repro.lineage.runs import RunRecordInvalidError
+
+    listing = f"{RUNS_DIR}/{run_id}"
+    text = store.backend.read_bytes(listing)[:256].decode("utf-8", "replace").strip()
+    try:
+        return store.validate(text)
+    except ReproError as exc:
+        raise RunRecordInvalidError(f"the remote's listing {listing}", str(exc)) from exc
 
 
 def _checked_record(data: bytes, run_id: str) -> RunRecord:

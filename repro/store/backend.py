@@ -8,12 +8,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from repro.store.errors import StoreWriteError
+from repro.store.errors import NotAStoreFileError, StoreWriteError
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -197,15 +198,24 @@ class LocalBackend(Backend):
         return os.path.exists(self.full(path))
 
     def read_bytes(self, path: str) -> bytes:
-        with open(self.full(path), "rb") as file:
+        with self.open_read(path) as file:
             return file.read()
 
     def read_range(self, path: str, offset: int, length: int) -> bytes:
-        with open(self.full(path), "rb") as file:
+        with self.open_read(path) as file:
+            size = os.fstat(file.fileno()).st_size
+            if offset < 0 or length < 0 or offset + length > size:
+                raise NotAStoreFileError(self.full(path), f"no bytes {offset}+{length} in it")
             return os.pread(file.fileno(), length, offset)
 
     def open_read(self, path: str) -> IO[bytes]:
-        return open(self.full(path), "rb")
+        # A store holds regular files only: whoever can write to a shared
+        # folder remote could put a link to /dev/zero (an endless read) there.
+        file = open(self.full(path), "rb")  # noqa: SIM115 (the caller closes it)
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            file.close()
+            raise NotAStoreFileError(self.full(path), "it is not a regular file")
+        return file
 
     def begin_write(self, directory: str) -> PendingWrite:
         return _LocalPendingWrite(self, directory)

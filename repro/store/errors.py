@@ -9,6 +9,7 @@ __all__ = [
     "CorruptObjectError",
     "InvalidOidError",
     "InvalidOidPrefixError",
+    "NotAStoreFileError",
     "ObjectNotFoundError",
     "StoreFormatError",
     "StoreWriteError",
@@ -76,6 +77,15 @@ class StoreFormatError(ReproError):
         self.where = where
         self.reason = reason
         super().__init__(f"{where}: {reason}; run 'repro fsck' to see what else is damaged")
+
+
+class NotAStoreFileError(ReproError, OSError):
+    """A file of a store that no store writes (a device, a lying range)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path} is not a store file: {reason} (run `repro fsck`)")
 
 
 class StoreWriteError(ReproError, OSError):

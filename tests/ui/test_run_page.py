@@ -82,7 +82,7 @@ def _hostile_record(project: Project, record: RunRecord, folder: Path) -> RunRec
     return record.model_copy(
         update={
             "id": new_run_id(),
-            "steps": _renamed(steps, "train_model", f"train{SCRIPT}"),
+            "steps": _renamed(steps, "train_model", f"train{IMG}"),  # no "/" in a step name
             "params": {**record.params, "comment": SCRIPT},
             "tags": {"owner": IMG},
         }
@@ -222,7 +222,7 @@ def test_no_user_text_reaches_the_page_as_markup(hostile_page: str) -> None:
             "step error",
             f'<pre class="step-error">ValueError: {ESCAPED_IMG}\n{ESCAPED_SCRIPT}</pre>',
         ),
-        ("step name", f'id="step-train{ESCAPED_SCRIPT}" data-step="train{ESCAPED_SCRIPT}"'),
+        ("step name", f'id="step-train{ESCAPED_IMG}" data-step="train{ESCAPED_IMG}"'),
         ("file name", f">{ESCAPED_IMG}</a>"),
     ],
 )
@@ -232,7 +232,7 @@ def test_user_text_is_escaped(hostile_page: str, what: str, escaped: str) -> Non
 
 def test_a_step_name_in_the_dag_is_escaped(hostile_page: str) -> None:
     dag = _section(hostile_page, 'id="dag" class="dag"')
-    assert f">train{ESCAPED_SCRIPT}</text>" in dag
+    assert f">train{ESCAPED_IMG}</text>" in dag
 
 
 def test_a_model_version_links_its_model(ui_client: FlaskClient, ui_quickstart: Quickstart) -> None:

@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.campaign.main import main
+
+sys.exit(main())
