@@ -287,9 +287,11 @@ def judge_output(outcome: Outcome, hostile: list[str]) -> list[tuple[str, str]]:
     elif outcome.code == 2 and outcome.err.startswith("Usage: "):
         pass  # a usage error, as click prints one (the command line is the user's)
     elif outcome.code == 1 and (
-        outcome.args[0] in ("check", "fsck") or outcome.args[:2] == ("run", "--frozen")
+        outcome.args[0] in ("check", "fsck", "gc") or outcome.args[:2] == ("run", "--frozen")
     ):
-        pass  # gates, fsck and a frozen run report what they found on lines of their own
+        # Gates, fsck, gc (damage it found and left alone) and a frozen run
+        # report what they found on lines of their own.
+        pass
     elif outcome.code in (1, 2):
         lines = [line for line in outcome.err.splitlines() if line.strip()]
         if len(lines) != 1 or not lines[0].startswith("error: "):
